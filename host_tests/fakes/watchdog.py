@@ -1,0 +1,10 @@
+"""Fake ``watchdog`` module."""
+
+
+class WatchDogMode:
+    RAISE = object()
+    RESET = object()
+
+
+class WatchDogTimeout(Exception):
+    pass

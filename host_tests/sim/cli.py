@@ -1,0 +1,156 @@
+"""``python -m host_tests.sim``: run scenarios, the interactive shell, the modem console."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from host_tests.sim.runner import Interpreter, ScenarioFailure
+from host_tests.sim.scenario import ScenarioSyntaxError, parse_line, parse_scenario
+from host_tests.sim.world import World
+
+TAIL = 30
+
+
+def _files(args: list[str]) -> list[Path]:
+    out: list[Path] = []
+    for a in args:
+        p = Path(a)
+        if p.is_dir():
+            out.extend(sorted(p.rglob("*.scn")))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise FileNotFoundError(a)
+    return out
+
+
+def run_file(path: Path, trace: bool = False) -> tuple[bool, str, World | None]:
+    """Run one scenario file in a fresh world; returns (passed, message, world)."""
+    text = path.read_text(encoding="utf-8")
+    statements = parse_scenario(text)
+    listener = (lambda t, e: print("%10.3f  %s" % (t / 1000, e))) if trace else None
+    world = World(listener=listener)
+    for st in statements:  # the world before boot: model/board are read before anything runs
+        if st.kind == "model":
+            world.model = st.args["model"]
+    interp = Interpreter(world, statements)
+    try:
+        world.run(interp.run())
+    except ScenarioFailure as f:
+        return False, "%s:%d: %s" % (path, f.line, f.message), world
+    return True, "", world
+
+
+def cmd_run(ns: argparse.Namespace) -> int:
+    if ns.vm or ns.vm_cmd:
+        print("--vm / --vm-cmd: the MicroPython VM leg is not built yet", file=sys.stderr)
+        return 2
+    try:
+        files = _files(ns.paths)
+    except FileNotFoundError as e:
+        print("no such file or directory: %s" % e, file=sys.stderr)
+        return 2
+    passed = failed = 0
+    for path in files:
+        try:
+            ok, message, world = run_file(path, ns.trace)
+        except ScenarioSyntaxError as e:
+            print("%s:%d: %s" % (path, e.line, e.message))
+            return 2
+        if ok:
+            passed += 1
+            print("PASS %s" % path)
+        else:
+            failed += 1
+            print("FAIL %s" % message)
+            if world is not None:
+                for t, event in list(world.timeline)[-TAIL:]:
+                    print("    %10.3f  %s" % (t / 1000, event))
+    print("%d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 else 1
+
+
+def _shell_statements(world: World):
+    n = 0
+    while True:
+        try:
+            text = input("isocket> ")
+        except EOFError:
+            return
+        n += 1
+        if text.strip().lower() in ("quit", "exit"):
+            return
+        if text.strip().lower() == "help":
+            print(SHELL_HELP)
+            continue
+        try:
+            st = parse_line(text, n)
+        except ScenarioSyntaxError as e:
+            print("  ? %s" % e.message)
+            continue
+        if st is not None:
+            yield st
+
+
+SHELL_HELP = """Type scenario statements (see spec SCENARIOS.md), e.g.
+  phone owner +358401234567
+  boot
+  advance 30s
+  sms owner "STATUS"
+  advance 20s
+Phone-side events, SMS and console lines are printed as they happen. `quit` ends."""
+
+
+def cmd_shell(ns: argparse.Namespace) -> int:
+    def show(t: int, event: str) -> None:
+        if not event.startswith(">"):
+            print("%10.3f  %s" % (t / 1000, event))
+
+    world = World(model=ns.model, board=ns.board, listener=show)
+    print("isocket simulator: model %s, board %s. Type `help`." % (ns.model, world.config["name"]))
+    interp = Interpreter(world, _shell_statements(world))
+    interp.allow_unread = True
+    try:
+        world.run(interp.run())
+    except ScenarioFailure as f:
+        print("expectation failed: %s" % f.message)
+        return 1
+    return 0
+
+
+def cmd_modem(ns: argparse.Namespace) -> int:
+    from host_tests.sim.modem_console import run_console
+
+    data = sys.stdin.buffer.read()
+    sys.stdout.buffer.write(run_console(data, ns.modem))
+    sys.stdout.buffer.flush()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m host_tests.sim", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="run scenario files or directories")
+    r.add_argument("paths", nargs="+")
+    r.add_argument("--trace", action="store_true", help="print the timeline as it happens")
+    r.add_argument("--vm", default=None)
+    r.add_argument("--heap", default=None)
+    r.add_argument("--vm-cmd", default=None)
+    s = sub.add_parser("shell", help="type statements interactively")
+    s.add_argument("--model", default="707", type=str.upper, choices=["706", "707", "706L", "707L"])
+    s.add_argument("--board", default=None)
+    m = sub.add_parser("modem", help="the emulated modem alone on stdin/stdout")
+    m.add_argument("--modem", default="sim800l", choices=["sim800l"])
+    h = sub.add_parser("hil", help="hardware in the loop (not built yet)")
+    h.add_argument("rest", nargs="*")
+    ns, _ = p.parse_known_args(argv)
+    if ns.cmd == "run":
+        return cmd_run(ns)
+    if ns.cmd == "shell":
+        return cmd_shell(ns)
+    if ns.cmd == "modem":
+        return cmd_modem(ns)
+    print("hil: not built yet", file=sys.stderr)
+    return 2

@@ -1,0 +1,188 @@
+"""The device: hardware events in, device logic in the middle, outputs and replies out.
+
+Each loop pass: the modem engine reads the UART, the modem supervisor and SMS service
+advance, received messages go through the command processor and its replies into the
+outbox; the button toggles the socket; timers run; state changes are stored, logged and
+shown on the LEDs.
+"""
+
+from adafruit_ticks import ticks_diff
+
+from isocket.command_processor import CommandProcessor
+from isocket.console import ConsoleInput
+from isocket.log import Log
+from isocket.main_socket import MainSocket
+from isocket.modem.at_engine import AtEngine
+from isocket.modem.modem import READY, SIM_ERROR, Modem
+from isocket.modem.sms import PRIO_REPLY, SmsService
+from isocket.settings import Settings
+from isocket.storage import RecordStore
+
+KIND_SETTINGS = 1
+KIND_SOCKET = 2
+LONG_PRESS_MS = 5000
+
+
+class Status:
+    """What STATUS and friends report about the world outside the logic."""
+
+    def __init__(self, modem):
+        self._modem = modem
+
+    @property
+    def signal_dbm(self):
+        return self._modem.signal_dbm if self._modem.registered else None
+
+    def wall_time(self, now):
+        return None  # the network clock arrives with the clock feature
+
+
+class Device:
+    """Wires the parts together; ``poll(now)`` is one loop pass."""
+
+    def __init__(self, hw, config, now):
+        self.hw = hw
+        self.config = config
+        self.model = config.get("model", "707")
+        self.log = Log(hw.console)
+        self.log.line(
+            "BOOT",
+            "isocket on %s, model %s, %s boot"
+            % (config.get("name"), self.model, "power-on" if hw.power_on_boot else "reset"),
+        )
+        self.store = RecordStore(hw.nvm)
+        self.settings = self._load_settings()
+        on = self._initial_socket_state()
+        self.socket = MainSocket(hw.relay, now, on)
+        self._relay_shown = on
+        self._settled_stored = self.socket.settled
+        self.log.line(
+            "RELAY", "socket %s at power-up (POWERSTATE=%s)" % (_onoff(on), self.settings.powerstate)
+        )
+        self.at = AtEngine(hw.modem_port)
+        self.modem = Modem(self.at, hw.modem_power, self.log, now)
+        self.sms = SmsService(self.at, self.modem, self.log, now)
+        self.status = Status(self.modem)
+        self.processor = CommandProcessor(
+            self.settings, self.socket, self._persist_settings, self.status, self.model, now, hw.power_on_boot
+        )
+        self.console_in = ConsoleInput(hw.console)
+        self._pressed_at = None
+        self._last = now
+
+    # -- start-up ------------------------------------------------------------
+    def _load_settings(self):
+        body = self.store.load(KIND_SETTINGS)
+        if body is not None:
+            try:
+                return Settings.unpack(body)
+            except ValueError as e:
+                self.log.line("FLASH", "stored settings rejected (%s): factory defaults" % e)
+        return Settings()
+
+    def _initial_socket_state(self) -> bool:
+        policy = self.settings.powerstate
+        if policy == "ON":
+            return True
+        if policy == "OFF":
+            return False
+        body = self.store.load(KIND_SOCKET)
+        return body is not None and len(body) == 1 and body[0] == 1
+
+    def _persist_settings(self, settings) -> bool:
+        ok = self.store.save(KIND_SETTINGS, settings.pack())
+        self.log.line("FLASH", "settings saved" if ok else "settings could NOT be saved")
+        return ok
+
+    # -- loop ----------------------------------------------------------------
+    def poll(self, now) -> None:
+        self.log.uptime_ms += max(0, ticks_diff(now, self._last))
+        self._last = now
+        self.at.poll(now)
+        self.modem.poll(now)
+        self.sms.poll(now)
+        msg = self.sms.take()
+        if msg is not None:
+            self._handle_sms(msg, now)
+        line = self.console_in.poll()
+        if line is not None:
+            self.log.line("CONSOLE", "> %s" % line)
+            reply = self.processor.handle_console(line, now)
+            self.log.line("CONSOLE", "%s (%s)" % (reply.replace("\n", " | "), self.processor.last_outcome))
+        self._poll_button(now)
+        self.socket.poll(now)
+        self.processor.poll(now)
+        self._after_changes()
+        self._show_leds()
+
+    def next_deadline(self, now):
+        best = None
+        for d in (
+            self.at.next_deadline(now),
+            self.modem.next_deadline(now),
+            self.sms.next_deadline(now),
+            self.socket.next_deadline(now),
+            self.processor.next_deadline(now),
+        ):
+            if d is not None and (best is None or d < best):
+                best = d
+        if self.sms.inbox or self._pressed_at is not None:
+            best = 0 if self.sms.inbox else min(best if best is not None else 50, 50)
+        return best
+
+    def _handle_sms(self, msg, now) -> None:
+        self.log.line("SMS in", "%s: %s" % (msg.sender, _quote(msg.text)))
+        if not msg.numeric:
+            self.log.line("CMD", "ignored: alphanumeric sender %s" % msg.sender)
+            return
+        reply = self.processor.handle_sms(msg.sender, msg.text, now)
+        self.log.line("CMD", self.processor.last_outcome)
+        if reply is not None:
+            self.sms.send(msg.sender, reply, PRIO_REPLY)
+
+    def _poll_button(self, now) -> None:
+        ev = self.hw.button.next_event()
+        while ev is not None:
+            pressed, stamp = ev
+            if pressed:
+                self._pressed_at = stamp
+            elif self._pressed_at is not None:
+                held = ticks_diff(stamp, self._pressed_at)
+                self._pressed_at = None
+                if held < LONG_PRESS_MS:
+                    self.socket.toggle(now)
+                    self.log.line("BUTTON", "short press: socket %s" % _onoff(self.socket.on))
+                else:
+                    self.log.line(
+                        "BUTTON", "held %d s (factory reset comes with that feature)" % (held // 1000)
+                    )
+            ev = self.hw.button.next_event()
+
+    def _after_changes(self) -> None:
+        on = self.socket.on
+        if on != self._relay_shown:
+            self._relay_shown = on
+            self.log.line("RELAY", "socket %s" % _onoff(on))
+        settled = self.socket.settled
+        if settled != self._settled_stored:
+            # POWERSTATE=REMEMBER restores this after a power cut.
+            if self.store.save(KIND_SOCKET, bytes((1 if settled else 0,))):
+                self._settled_stored = settled
+
+    def _show_leds(self) -> None:
+        leds = self.hw.leds
+        modem = self.modem
+        sim_error = modem.state == SIM_ERROR
+        mains = self.hw.mains.value if self.hw.mains is not None else True
+        leds.show("POWER", "sim-error" if sim_error else ("on" if mains else "off"))
+        leds.show("GSM", "blink-3s" if modem.state == READY and modem.registered else "blink-1s")
+        leds.show("OUT", "fast" if sim_error else ("on" if self.socket.on else "off"))
+        leds.show("MIC", "off")
+
+
+def _onoff(on) -> str:
+    return "ON" if on else "OFF"
+
+
+def _quote(text) -> str:
+    return '"%s"' % text.replace("\n", "\\n")

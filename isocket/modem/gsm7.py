@@ -1,0 +1,80 @@
+"""GSM 03.38 (3GPP TS 23.038) default 7-bit alphabet and its extension table.
+
+Text is handled as lists of septets (ints 0..127); packing septets into octets belongs to
+the PDU codec. Tables are plain strings indexed by septet value to keep RAM use small.
+"""
+
+ESC = 0x1B
+
+# Septet value -> character. Index 0x1B is the escape to the extension table, never a char.
+_BASIC = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+# Extension table: septet after ESC (_EXT_CODES[i]) -> character (_EXT_CHARS[i]).
+_EXT_CODES = b"\x0a\x14\x28\x29\x2f\x3c\x3d\x3e\x40\x65"
+_EXT_CHARS = "\x0c^{}\\[~]|€"
+
+
+def char_len(ch: str) -> int:
+    """Septets needed for one character: 1 (basic), 2 (extension) or 0 (does not fit)."""
+    i = _BASIC.find(ch)
+    if i >= 0 and i != ESC:
+        return 1
+    if _EXT_CHARS.find(ch) >= 0:
+        return 2
+    return 0
+
+
+def fits_gsm7(text: str) -> bool:
+    """True when every character of ``text`` is in the default alphabet or its extension."""
+    for ch in text:
+        if not char_len(ch):
+            return False
+    return True
+
+
+def septet_len(text: str) -> int | None:
+    """Septets needed for ``text`` (extension characters count 2), None if a char does not fit."""
+    n = 0
+    for ch in text:
+        c = char_len(ch)
+        if not c:
+            return None
+        n += c
+    return n
+
+
+def encode(text: str) -> list[int] | None:
+    """Encode ``text`` to septets, or None if a character is not in the alphabet."""
+    out = []
+    for ch in text:
+        i = _BASIC.find(ch)
+        if i >= 0 and i != ESC:
+            out.append(i)
+            continue
+        i = _EXT_CHARS.find(ch)
+        if i < 0:
+            return None
+        out.append(ESC)
+        out.append(_EXT_CODES[i])
+    return out
+
+
+def decode(septets) -> str:
+    """Decode septets to text; an unknown escape sequence or a lone final ESC gives '?'."""
+    out = []
+    esc = False
+    for s in septets:
+        s &= 0x7F
+        if esc:
+            esc = False
+            i = _EXT_CODES.find(bytes((s,)))
+            out.append(_EXT_CHARS[i] if i >= 0 else "?")
+        elif s == ESC:
+            esc = True
+        else:
+            out.append(_BASIC[s])
+    if esc:
+        out.append("?")
+    return "".join(out)
