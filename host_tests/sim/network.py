@@ -37,6 +37,7 @@ Modelling choices (documented because real networks vary):
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,6 +135,7 @@ class GsmNetwork:
     def __init__(self, sched: Scheduler) -> None:
         self.sched = sched
         self.modem: Any = None
+        self.listener: Callable[[str], None] | None = None  # the world's timeline
         self.own_number = "+358000000001"
         self.phones: dict[str, Phone] = {}
         self.inbox: dict[str, list[Received]] = {}
@@ -186,6 +188,11 @@ class GsmNetwork:
     def _event(self, kind: str, phone: Phone | None) -> None:
         if phone is not None:
             self.events.append((self.sched.now_ms, kind, phone.name))
+            self._note("call %s: %s" % (kind, phone.name))
+
+    def _note(self, text: str) -> None:
+        if self.listener is not None:
+            self.listener(text)
 
     # ------------------------------------------------------------------ time
     def set_time(self, t: tuple[int, int, int, int, int, int] | None, zone_minutes: int = 0) -> None:
@@ -326,8 +333,10 @@ class GsmNetwork:
             nparts = 1
         if phone is not None:
             self.inbox.setdefault(phone.name, []).append(Received(text, now, False, submit.da, nparts))
+            self._note("SMS to %s: %r" % (phone.name, text))
         else:
             self.unknown_sms.append((now, submit.da, text))
+            self._note("SMS to unknown number %s: %r" % (submit.da, text))
 
     # ------------------------------------------------------------------ calls
     def _call_of(self, phone: Phone, direction: str | None = None) -> NetCall | None:

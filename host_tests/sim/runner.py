@@ -43,6 +43,8 @@ class Interpreter:
         self.event_cursor: dict[tuple[str, str], int] = {}
         self.ussd_cursor = 0
         self.current: Statement | None = None
+        self.keep_going = False  # the shell reports a failed expectation and carries on
+        self.failures: list[ScenarioFailure] = []
 
     # -- driver ---------------------------------------------------------------
     def run(self) -> Iterator[Any]:
@@ -50,7 +52,13 @@ class Interpreter:
             self.current = st
             self.w.event("> %s" % st.source)
             handler = getattr(self, "do_" + st.kind)
-            yield from handler(st, **st.args)
+            try:
+                yield from handler(st, **st.args)
+            except ScenarioFailure as f:
+                if not self.keep_going:
+                    raise
+                self.failures.append(f)
+                self.w.event("FAILED: %s" % f.message)
         self.current = None
         self.check_unread()
 

@@ -100,6 +100,7 @@ class World:
         self.modem_name = modem
         self.config = load_board_config(board)
         self.network = GsmNetwork(self.sched)
+        self.network.listener = self.event
         self.modem = Sim800l(self.sched, self.network)
         self.modem.to_host = self._modem_tx
         self.network.attach(self.modem)
