@@ -793,4 +793,3 @@ def test_spec_example_file() -> None:
     comment, body = path.read_text(encoding="utf-8").split("\n", 1)
     assert comment.startswith("#")
     _check_example(parse_scenario(body))
-

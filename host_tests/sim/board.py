@@ -100,16 +100,10 @@ class HostBoard:
     # -- life cycle (called by the world) -------------------------------------
     def start(self, reason: str) -> None:
         """A fresh start of the MCU: hard-reset state; flash and the outside world stay."""
+        self.stop()
         self.reset_reason = reason
         self.boot_ms = self.sched.now_ms
-        self.outputs.clear()
-        self.claimed.clear()
-        self.keys = []
-        self.uart = None
-        self.pio = {}
-        self.watchdog_timeout = None
         self.rtc_base = (self.sched.now_ms, 0)  # the RP2040 RTC restarts at 2000-01-01 00:00:00
-        self.world.pins_changed()
 
     def stop(self) -> None:
         """code.py no longer runs: every pin floats."""

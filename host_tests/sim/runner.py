@@ -397,24 +397,42 @@ class Interpreter:
             st, lambda: self.w.leds.get(led, "off"), pattern, within, "LED %s %s" % (led, pattern)
         )
 
+    def _expect_logged(
+        self,
+        st: Statement,
+        log: list[tuple[int, str]],
+        cursor: str,
+        matches: Callable[[str], bool],
+        within: int | None,
+        what: str,
+        why: Callable[[], str],
+    ) -> Iterator[Any]:
+        """Wait for a log entry after ``self.<cursor>`` that matches; the cursor moves past it."""
+        found: list[int] = []
+        scanned = getattr(self, cursor)
+
+        def seen() -> bool:
+            nonlocal scanned
+            while not found and scanned < len(log):
+                if matches(log[scanned][1]):
+                    found.append(scanned)
+                scanned += 1
+            return bool(found)
+
+        yield from self.wait_for(st, seen, within or MSG_WINDOW, what, why)
+        setattr(self, cursor, found[0] + 1)
+
     def do_expect_console(self, st: Statement, regex: str, within: int | None) -> Iterator[Any]:
         rx = re.compile(regex)
-        lines = self.w.console
-
-        def find() -> int | None:
-            for i in range(self.console_cursor, len(lines)):
-                if rx.search(lines[i][1]):
-                    return i
-            return None
-
-        yield from self.wait_for(
+        yield from self._expect_logged(
             st,
-            lambda: find() is not None,
-            within or MSG_WINDOW,
+            self.w.console,
+            "console_cursor",
+            lambda line: rx.search(line) is not None,
+            within,
             "a console line ~ %r" % regex,
             lambda: "none matched",
         )
-        self.console_cursor = (find() or 0) + 1
 
     def do_expect_flash_erases(self, st: Statement, max: int) -> Iterator[Any]:  # noqa: A002
         base = self.w.first_boot_erases or 0
@@ -426,21 +444,15 @@ class Interpreter:
     def do_expect_at(self, st: Statement, regex: str, within: int | None) -> Iterator[Any]:
         rx = re.compile(regex)
         log = self.w.modem.at_log
-
-        def find() -> int | None:
-            for i in range(self.at_cursor, len(log)):
-                if rx.fullmatch(log[i][1]):
-                    return i
-            return None
-
-        yield from self.wait_for(
+        yield from self._expect_logged(
             st,
-            lambda: find() is not None,
-            within or MSG_WINDOW,
+            log,
+            "at_cursor",
+            lambda cmd: rx.fullmatch(cmd) is not None,
+            within,
             "an AT command ~ %r" % regex,
             lambda: "last sent: %s" % [c for _t, c in log[-5:]],
         )
-        self.at_cursor = (find() or 0) + 1
 
     def do_expect_no_at(self, st: Statement, regex: str, within: int | None) -> Iterator[Any]:
         rx = re.compile(regex)

@@ -311,6 +311,8 @@ class Modem:
         registered = stat in (1, 5)
         if registered:
             self._cycles = 0
+            if not self.registered and self.state == READY:
+                self._next = now  # fresh signal strength for STATUS at once
         if registered != self.registered:
             self._log.line("MODEM", "registered" if registered else "not registered (stat %s)" % stat)
         if not registered and self.registered:
