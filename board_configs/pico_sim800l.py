@@ -24,7 +24,7 @@ CONFIG = {
     "button": "GP16",  # to GND, internal pull-up
     "alarm_input": "GP17",  # sensor contact through an optocoupler, closed = pulled low
     "onewire": "GP22",  # DS18B20 data, 4.7 kOhm pull-up to 3V3
-    # Four LEDs on consecutive pins so one PIO state machine can drive them all.
+    # Four LEDs, each blinked by its own PIO state machine (isocket/hw/leds.py).
     "leds": {"POWER": "GP18", "GSM": "GP19", "MIC": "GP20", "OUT": "GP21"},
     "mains_sense": "VBUS_SENSE",  # high while the 5 V mains adapter feeds VBUS
     "power_latch": None,  # optional pin holding the battery on; none on this board

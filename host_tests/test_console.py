@@ -17,18 +17,23 @@ def _console_since(world: World, n: int) -> list[str]:
     return [line for _t, line in world.console[n:]]
 
 
+def _boot_and_text_on(world: World, text: str) -> Iterator[Any]:
+    """Plug the device in, let it register, and have the owner text ``text``."""
+    world.mains_on = True
+    world.power_on()
+    yield HANDOFF
+    yield Wait(world.sched.now_ms + 20_000)
+    world.network.phone_sms("owner", text)
+    yield Wait(world.sched.now_ms + 10_000)
+
+
 def test_console_commands_run_as_owner_without_password_or_window() -> None:
     world = World()
     world.network.add_phone("owner", "+358401234567")
     seen: dict[str, list[str]] = {}
 
     def script() -> Iterator[Any]:
-        world.mains_on = True
-        world.power_on()
-        yield HANDOFF
-        yield Wait(world.sched.now_ms + 20_000)
-        world.network.phone_sms("owner", "PASSWORD=12abc")
-        yield Wait(world.sched.now_ms + 10_000)
+        yield from _boot_and_text_on(world, "PASSWORD=12abc")
         n = len(world.console)
         yield from _typed(world, "on\r\n")
         seen["on"] = _console_since(world, n)
@@ -58,15 +63,7 @@ def test_log_lines_are_timestamped_and_cover_sms_commands_relay_and_modem() -> N
     world = World()
     world.network.add_phone("owner", "+358401234567")
 
-    def script() -> Iterator[Any]:
-        world.mains_on = True
-        world.power_on()
-        yield HANDOFF
-        yield Wait(world.sched.now_ms + 20_000)
-        world.network.phone_sms("owner", "ON")
-        yield Wait(world.sched.now_ms + 10_000)
-
-    world.run(script())
+    world.run(_boot_and_text_on(world, "ON"))
     lines = [line for _t, line in world.console]
     assert all(line.startswith("[") and "] " in line for line in lines)
     text = "\n".join(lines)
