@@ -27,9 +27,21 @@ class FakeStatus:
     def __init__(self, dbm=-67, wall=None):
         self.signal_dbm = dbm
         self.wall = wall
+        self.temp = None
+        self.micro = False
+        self.activity = False
 
     def wall_time(self, now):
         return self.wall
+
+    def temperature(self):
+        return self.temp
+
+    def micro_relay_on(self):
+        return self.micro
+
+    def alarm_active(self):
+        return self.activity
 
 
 class FakePersist:
@@ -158,6 +170,18 @@ def test_status_full_model():
         "Power socket ON\nMicrorelay OFF\nSignal: Good (-67dBm)\nTEMP: N/A\nALARMF: Disabled\n"
         "ALARM status: No activity\nTime: 26/11/23,08:00:00"
     )
+
+
+def test_status_reports_temperature_micro_relay_and_sensor_activity():
+    rig = Rig()
+    rig.status.temp, rig.status.micro, rig.status.activity = -3, True, True
+    assert rig.sms("STATUS").split("\n")[1:6] == [
+        "Microrelay ON",
+        "Signal: Good (-67dBm)",
+        "TEMP: -3C",
+        "ALARMF: Disabled",
+        "ALARM status: Activity detected",
+    ]
 
 
 def test_status_without_clock_or_signal_and_light():

@@ -75,6 +75,7 @@ class CommandProcessor(SecurityCommands):
         self.limiter = ReplyLimiter()
         self._window_end = ticks_add(now, WINDOW_MS) if window_open else None
         self.last_outcome = "none yet"
+        self._features = [self]
 
     # --- the configuration window and housekeeping
     def window_open(self, now: int) -> bool:
@@ -164,7 +165,7 @@ class CommandProcessor(SecurityCommands):
         shown = commands.echo(text) or "Command"
         if cmd is None or (self.light and not cmd.light):
             return self._refuse(shown + " - Error!", number, now)
-        handler = getattr(self, cmd.handler, None)
+        handler = self._handler(cmd.handler)
         if handler is None:  # a feature that has not landed yet
             return self._refuse(shown + " - Error!", number, now)
         value = None if cmd.match == WORD else text[len(cmd.key) :]
@@ -197,6 +198,17 @@ class CommandProcessor(SecurityCommands):
             self.last_outcome = "executed " + cmd.name
             return reply
         return self._quiet("executed %s (SMSCONFIRM=OFF: no reply)" % cmd.name)
+
+    def register(self, feature) -> None:
+        """Let ``feature`` answer the table rows whose handler it defines (``do_*`` methods)."""
+        self._features.append(feature)
+
+    def _handler(self, name):
+        for owner in self._features:
+            h = getattr(owner, name, None)
+            if h is not None:
+                return h
+        return None
 
     def _store(self) -> bool:
         try:
@@ -234,15 +246,17 @@ class CommandProcessor(SecurityCommands):
         return "RESTARTTIME=%d seconds" % self.settings.restart_time
 
     def do_status(self, cmd, value, now):
+        st = self.status
         lines = ["Power socket " + ("ON" if self.socket.on else "OFF")]
         if not self.light:
-            lines.append("Microrelay OFF")
-        lines.append(signal_line(getattr(self.status, "signal_dbm", None)))
+            lines.append("Microrelay " + ("ON" if st.micro_relay_on() else "OFF"))
+        lines.append(signal_line(getattr(st, "signal_dbm", None)))
         if not self.light:
             wall = self._wall(now)
-            lines.append("TEMP: N/A")
+            t = st.temperature()
+            lines.append("TEMP: N/A" if t is None else "TEMP: %dC" % t)
             lines.append("ALARMF: " + ("Enabled" if self.settings.alarm_armed else "Disabled"))
-            lines.append("ALARM status: No activity")
+            lines.append("ALARM status: " + ("Activity detected" if st.alarm_active() else "No activity"))
             lines.append("Time: " + (fmt(wall) if wall else "not set"))
         return "\n".join(lines)
 

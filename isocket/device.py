@@ -8,6 +8,7 @@ shown on the LEDs.
 
 from adafruit_ticks import ticks_diff
 
+from isocket.alerts import AlertSender
 from isocket.command_processor import CommandProcessor
 from isocket.console import ConsoleInput
 from isocket.log import Log
@@ -24,10 +25,18 @@ LONG_PRESS_MS = 5000
 
 
 class Status:
-    """What STATUS and friends report about the world outside the logic."""
+    """What STATUS and friends report about the world outside the logic.
 
-    def __init__(self, modem):
+    Features fill in the parts they own (``thermometer``, ``micro_relay``, ``alarm``);
+    a part that is not fitted reads as "nothing measured / off".
+    """
+
+    def __init__(self, modem, settings):
         self._modem = modem
+        self._settings = settings
+        self.thermometer = None  # .celsius_x16: raw reading in 1/16 degC, or None
+        self.micro_relay = None  # .on
+        self.alarm = None  # .active: the input is logically active
 
     @property
     def signal_dbm(self):
@@ -35,6 +44,27 @@ class Status:
 
     def wall_time(self, now):
         return None  # the network clock arrives with the clock feature
+
+    def temperature_x10(self):
+        """The calibrated temperature (raw - TEMPCAL, A-34) in tenths of a degree, or None."""
+        raw = self.thermometer.celsius_x16 if self.thermometer is not None else None
+        if raw is None:
+            return None
+        tenths = (raw * 10 + 8) // 16 if raw >= 0 else -((-raw * 10 + 8) // 16)  # half away from zero
+        return tenths - 10 * self._settings.tempcal
+
+    def temperature(self):
+        """The calibrated temperature in whole degrees, rounded half away from zero, or None."""
+        t = self.temperature_x10()
+        if t is None:
+            return None
+        return (t + 5) // 10 if t >= 0 else -((-t + 5) // 10)
+
+    def micro_relay_on(self) -> bool:
+        return self.micro_relay is not None and bool(self.micro_relay.on)
+
+    def alarm_active(self) -> bool:
+        return self.alarm is not None and bool(self.alarm.active)
 
 
 class Device:
@@ -62,15 +92,32 @@ class Device:
         self.at = AtEngine(hw.modem_port)
         self.modem = Modem(self.at, hw.modem_power, self.log, now)
         self.sms = SmsService(self.at, self.modem, self.log, now)
-        self.status = Status(self.modem)
+        self.status = Status(self.modem, self.settings)
         self.processor = CommandProcessor(
             self.settings, self.socket, self._persist_settings, self.status, self.model, now, hw.power_on_boot
         )
+        self.alerts = AlertSender(self.settings, self.sms, self.log)
+        # Features: each has poll(now) and next_deadline(now); those with do_* methods answer
+        # their command-table rows (CommandProcessor.register). Built in _build_features.
+        self.features = []
+        self._build_features(now)
+        self._parts = [self.at, self.modem, self.sms, self.socket, self.processor] + self.features
         self.console_in = ConsoleInput(hw.console)
         self._pressed_at = None
         self._last = now
 
     # -- start-up ------------------------------------------------------------
+    def _build_features(self, now) -> None:
+        """The optional features fitted on this model (a Light model has fewer)."""
+        light = self.model.endswith("L")
+        if light:
+            return
+
+    def _add(self, feature):
+        self.features.append(feature)
+        self.processor.register(feature)
+        return feature
+
     def _load_settings(self):
         body = self.store.load(KIND_SETTINGS)
         if body is not None:
@@ -112,18 +159,15 @@ class Device:
         self._poll_button(now)
         self.socket.poll(now)
         self.processor.poll(now)
+        for feature in self.features:
+            feature.poll(now)
         self._after_changes()
         self._show_leds()
 
     def next_deadline(self, now):
         best = None
-        for d in (
-            self.at.next_deadline(now),
-            self.modem.next_deadline(now),
-            self.sms.next_deadline(now),
-            self.socket.next_deadline(now),
-            self.processor.next_deadline(now),
-        ):
+        for part in self._parts:
+            d = part.next_deadline(now)
             if d is not None and (best is None or d < best):
                 best = d
         if self.sms.inbox or self._pressed_at is not None:

@@ -194,14 +194,18 @@ class AtEngine:
     def _is_final(cur, line) -> bool:
         if line in FINAL_OK:
             return True
-        for p in FINAL_ERRORS:
-            if line.startswith(p):
-                return True
+        if starts_with_any(line, FINAL_ERRORS):
+            return True
         return cur.call and line in CALL_FINALS
 
 
-def _is_urc(line) -> bool:
-    for p in URC_PREFIXES:
+def starts_with_any(line, prefixes) -> bool:
+    """``str.startswith`` with a tuple, which MicroPython/CircuitPython do not support."""
+    for p in prefixes:
         if line.startswith(p):
             return True
     return False
+
+
+def _is_urc(line) -> bool:
+    return starts_with_any(line, URC_PREFIXES)

@@ -10,6 +10,8 @@ restarts by itself (boot messages, echo back on) is configured again.
 
 from adafruit_ticks import ticks_add, ticks_diff
 
+from isocket.modem.at_engine import starts_with_any
+
 OFF, POWER_OFF, BOOTING, INIT, SIM_ERROR, SMS_WAIT, READY = range(7)
 STATE_NAMES = ("off", "power-off", "booting", "init", "sim-error", "sms-wait", "ready")
 
@@ -41,6 +43,23 @@ SIM_BUSY_TRIES = 20  # ~40 s of "SIM busy" before it counts as a SIM error
 BOOT_URCS = ("RDY", "+CFUN: 1", "Call Ready", "SMS Ready", "+CPIN: READY")
 POWER_DOWN_URCS = ("NORMAL POWER DOWN", "UNDER-VOLTAGE POWER DOWN", "OVER-VOLTAGE POWER DOWN")
 MAX_CMTI = 32
+MAX_URCS = 16
+CALL_URCS = (
+    "RING",
+    "+CLIP:",
+    "NO CARRIER",
+    "BUSY",
+    "NO ANSWER",
+    "NO DIALTONE",
+    "+CLCC:",
+    "MO RING",
+    "MO CONNECTED",
+    "+COLP:",
+    "VOICE CALL:",
+    "MISSED_CALL:",
+    "+CRING:",
+)
+TIME_URCS = ("*PSUTTZ:", "+CTZV:", "DST:", "+CIEV:")
 
 
 def csq_to_dbm(info):
@@ -85,17 +104,24 @@ class Modem:
         self.sim_state = "unknown"
         self.restarts = 0
         self.cmti = []
-        self.other_urcs = []
+        self.call_urcs = []
+        self.time_urcs = []
         self._enter(BOOTING, now)
 
     @property
     def ready(self) -> bool:
         return self.state == READY
 
-    def take_urc(self):
-        """URCs other parts handle (calls, time): oldest first, or None."""
-        if self.other_urcs:
-            return self.other_urcs.pop(0)
+    def take_call_urc(self):
+        """The oldest call-related URC (RING, +CLIP, NO CARRIER, +CLCC, ...), or None."""
+        if self.call_urcs:
+            return self.call_urcs.pop(0)
+        return None
+
+    def take_time_urc(self):
+        """The oldest network-time URC (*PSUTTZ, +CTZV, DST, +CIEV), or None."""
+        if self.time_urcs:
+            return self.time_urcs.pop(0)
         return None
 
     # -- loop ----------------------------------------------------------------
@@ -304,8 +330,10 @@ class Modem:
             self._log.line("MODEM", line)
             self.power_cycle("modem powered down", now)
             return
-        if len(self.other_urcs) < 16:
-            self.other_urcs.append(line)
+        if starts_with_any(line, CALL_URCS):
+            _bounded_append(self.call_urcs, line)
+        elif starts_with_any(line, TIME_URCS):
+            _bounded_append(self.time_urcs, line)
 
     def _set_registration(self, stat, now) -> None:
         registered = stat in (1, 5)
@@ -326,3 +354,8 @@ class Modem:
         self.restarts += 1
         self._unregistered_since = now
         self._enter(BOOTING, now)
+
+
+def _bounded_append(queue, line) -> None:
+    if len(queue) < MAX_URCS:
+        queue.append(line)
