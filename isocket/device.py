@@ -99,9 +99,9 @@ class Device:
         self.alerts = AlertSender(self.settings, self.sms, self.log)
         # Features: each has poll(now) and next_deadline(now); those with do_* methods answer
         # their command-table rows (CommandProcessor.register). Built in _build_features.
-        self.features = []
+        self.features: list = []
         self._build_features(now)
-        self._parts = [self.at, self.modem, self.sms, self.socket, self.processor] + self.features
+        self._parts: list = [self.at, self.modem, self.sms, self.socket, self.processor] + self.features
         self.console_in = ConsoleInput(hw.console)
         self._pressed_at = None
         self._last = now
