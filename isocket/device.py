@@ -108,10 +108,13 @@ class Device:
 
     # -- start-up ------------------------------------------------------------
     def _build_features(self, now) -> None:
-        """The optional features fitted on this model (a Light model has fewer)."""
-        light = self.model.endswith("L")
-        if light:
+        """The features fitted on this model (a Light model has none of the optional ones, R2)."""
+        # [calls] every model
+        if self.model.endswith("L"):
             return
+        # [thermometer]
+        # [thermostat]
+        # [alarm]
 
     def _add(self, feature):
         self.features.append(feature)
