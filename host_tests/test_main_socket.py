@@ -183,3 +183,44 @@ def test_elapsed_survives_days_with_daily_polls(t0):
     assert s.elapsed_ms(at(now + 5 * MIN)) == 10 * DAY + 5 * MIN
     s.switch(False, now)
     assert s.elapsed_ms(now) == 0
+
+
+def test_drive_switches_the_relay_but_not_the_remembered_state(t0):
+    r = FakeRelay()
+    s = MainSocket(r, t0, True)
+    s.drive(False, at(t0 + 10))
+    assert not s.on and r.value is False and s.settled is True
+    assert s.changed_at == at(t0 + 10)  # RUNTIME counts from the thermostat's change
+    s.drive(True, at(t0 + 20))
+    s.drive(False, at(t0 + 30))
+    assert s.settled is True and r.writes == [True, False, True, False]
+    s.switch(False, at(t0 + 40))  # a user action is remembered again
+    assert s.settled is False
+    s.drive(True, at(t0 + 50))
+    assert s.on and s.settled is False
+    s.toggle(at(t0 + 60))  # the button inverts what the relay shows
+    assert not s.on and s.settled is False
+
+
+def test_drive_cancels_timer_and_restart_keeping_their_settled_state(t0):
+    s = MainSocket(FakeRelay(), t0, False)
+    s.switch_for(True, 5, t0)  # settles OFF
+    s.drive(True, at(t0 + MIN))
+    assert s.on and s.settled is False
+    s.poll(at(t0 + 10 * MIN))
+    assert s.on and s.next_deadline(at(t0 + 10 * MIN)) > 5 * MIN  # the timer is gone
+    s = MainSocket(FakeRelay(), t0, True)
+    s.restart(10, t0)
+    s.drive(False, at(t0 + 1000))
+    assert not s.on and not s.restarting and s.settled is True
+    s.poll(at(t0 + 20_000))
+    assert not s.on and s.settled is True
+
+
+def test_restart_after_drive_returns_to_the_driven_state(t0):
+    s = MainSocket(FakeRelay(), t0, True)
+    s.drive(False, t0)
+    s.restart(10, at(t0 + 1000))  # a user action: remembers where the restart returns to
+    assert s.on and s.settled is False
+    s.poll(at(t0 + 11_000))
+    assert not s.on and s.settled is False

@@ -764,6 +764,34 @@ def test_outgoing_call_not_registered_and_colp() -> None:
     assert r.send(b"ATD+358401234567;\r") == b"\r\nNO CARRIER\r\n"
 
 
+def test_one_final_result_per_call_command() -> None:
+    # V.25ter / manual §2.2.3 (037): a call released before ATD's OK ends ATD with that result
+    r = Rig()
+    r.send(b"ATE0\r")
+    r.m.from_host(b"ATD+358401234567;\r")
+    r.run(1)
+    r.n.phone_reject("owner")
+    r.run(500)
+    assert r.take() == b"\r\nBUSY\r\n"
+    # answered at once: OK (dialling completed) comes before anything about the answer
+    r.send(b"AT+MORING=1\r")
+    r.m.from_host(b"ATD+358401234567;\r")
+    r.run(1)
+    r.n.phone_answer("owner")
+    r.n.phone_hangup("owner")
+    r.run(500)
+    assert r.take() == b"\r\nOK\r\n\r\nMO CONNECTED\r\n\r\nNO CARRIER\r\n"
+    # ATA's OK comes before a NO CARRIER that follows the answer
+    r.n.phone_call("owner")
+    r.run(1500)
+    r.take()
+    r.m.from_host(b"ATA\r")
+    r.run(1)
+    r.n.phone_hangup("owner")
+    r.run(500)
+    assert r.take() == b"\r\nOK\r\n\r\nNO CARRIER\r\n"
+
+
 def test_cmic_and_audio_commands_like_log_040() -> None:
     r = Rig()
     r.send(b"ATE0\r")

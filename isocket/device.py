@@ -14,8 +14,10 @@ from isocket.console import ConsoleInput
 from isocket.log import Log
 from isocket.main_socket import MainSocket
 from isocket.modem.at_engine import AtEngine
+from isocket.modem.calls import Calls
 from isocket.modem.modem import READY, SIM_ERROR, Modem
 from isocket.modem.sms import PRIO_REPLY, SmsService
+from isocket.ring_actions import RingActions
 from isocket.settings import Settings
 from isocket.storage import RecordStore
 
@@ -100,6 +102,8 @@ class Device:
         # Features: each has poll(now) and next_deadline(now); those with do_* methods answer
         # their command-table rows (CommandProcessor.register). Built in _build_features.
         self.features: list = []
+        self.micro_relay = None  # built on full models (_build_features)
+        self.alarm = None
         self._build_features(now)
         self._parts: list = [self.at, self.modem, self.sms, self.socket, self.processor] + self.features
         self.console_in = ConsoleInput(hw.console)
@@ -109,12 +113,45 @@ class Device:
     # -- start-up ------------------------------------------------------------
     def _build_features(self, now) -> None:
         """The features fitted on this model (a Light model has none of the optional ones, R2)."""
-        # [calls] every model
-        if self.model.endswith("L"):
+        light = self.model.endswith("L")
+        self.calls = Calls(self.at, self.modem, self.log, now)
+        self.features.append(self.calls)  # no command rows: not registered
+        self.ring_actions = self._add(
+            RingActions(self.settings, self.socket, self.sms, self.calls, self.processor, self.log, light)
+        )
+        if light:
             return
-        # [thermometer]
-        # [thermostat]
-        # [alarm]
+        if self.hw.thermometer is not None:
+            self.features.append(self.hw.thermometer)  # no command rows: not registered
+            self.status.thermometer = self.hw.thermometer
+        from isocket.temp_alerts import TempAlerts
+        from isocket.thermostat import Thermostat
+
+        self._add(Thermostat(self.settings, self.socket, self.status, self.alerts, now))
+        self._add(TempAlerts(self.settings, self.status, self.alerts, now))
+        # alarm: micro relay, alarm input, notifier and its log
+        from isocket.alarm import Alarm
+        from isocket.micro_relay import MicroRelay
+
+        self.micro_relay = self._add(
+            MicroRelay(self.hw.micro_relay, self.settings, self.socket, now, self.log)
+        )
+        self.status.micro_relay = self.micro_relay
+        self.alarm = self._add(
+            Alarm(
+                self.hw.sensor,
+                self.settings,
+                self.micro_relay,
+                self.alerts,
+                self.calls,
+                self.status,
+                self._persist_settings,
+                self.store,
+                self.log,
+                now,
+            )
+        )
+        self.status.alarm = self.alarm
 
     def _add(self, feature):
         self.features.append(feature)
@@ -151,7 +188,8 @@ class Device:
         self.at.poll(now)
         self.modem.poll(now)
         self.sms.poll(now)
-        msg = self.sms.take()
+        # A-51: an SMS that arrives during a call waits in the inbox, in order, until it ends
+        msg = self.sms.take() if self.calls.state == "idle" else None
         if msg is not None:
             self._handle_sms(msg, now)
         line = self.console_in.poll()
@@ -173,8 +211,9 @@ class Device:
             d = part.next_deadline(now)
             if d is not None and (best is None or d < best):
                 best = d
-        if self.sms.inbox or self._pressed_at is not None:
-            best = 0 if self.sms.inbox else min(best if best is not None else 50, 50)
+        sms_due = bool(self.sms.inbox) and self.calls.state == "idle"
+        if sms_due or self._pressed_at is not None:
+            best = 0 if sms_due else min(best if best is not None else 50, 50)
         return best
 
     def _handle_sms(self, msg, now) -> None:
@@ -182,7 +221,9 @@ class Device:
         if not msg.numeric:
             self.log.line("CMD", "ignored: alphanumeric sender %s" % msg.sender)
             return
+        self.ring_actions.sender = msg.sender  # CALLBACK calls the sender back
         reply = self.processor.handle_sms(msg.sender, msg.text, now)
+        self.ring_actions.sender = None
         self.log.line("CMD", self.processor.last_outcome)
         if reply is not None:
             self.sms.send(msg.sender, reply, PRIO_REPLY)
@@ -196,7 +237,9 @@ class Device:
             elif self._pressed_at is not None:
                 held = ticks_diff(stamp, self._pressed_at)
                 self._pressed_at = None
-                if held < LONG_PRESS_MS:
+                if held < LONG_PRESS_MS and self.alarm is not None and self.alarm.button_press(now):
+                    self.log.line("BUTTON", "short press: alarm disarmed (socket not toggled, A-46)")
+                elif held < LONG_PRESS_MS:
                     self.socket.toggle(now)
                     self.log.line("BUTTON", "short press: socket %s" % _onoff(self.socket.on))
                 else:
@@ -212,7 +255,8 @@ class Device:
             self.log.line("RELAY", "socket %s" % _onoff(on))
         settled = self.socket.settled
         if settled != self._settled_stored:
-            # POWERSTATE=REMEMBER restores this after a power cut.
+            # POWERSTATE=REMEMBER restores this after a power cut; thermostat switching
+            # (MainSocket.drive) leaves it alone, so it writes nothing (docs/storage.md).
             if self.store.save(KIND_SOCKET, bytes((1 if settled else 0,))):
                 self._settled_stored = settled
 
@@ -221,10 +265,26 @@ class Device:
         modem = self.modem
         sim_error = modem.state == SIM_ERROR
         mains = self.hw.mains.value if self.hw.mains is not None else True
-        leds.show("POWER", "sim-error" if sim_error else ("on" if mains else "off"))
+        alarm = self.alarm
+        if sim_error:  # POWER priorities, A-56
+            power = "sim-error"
+        elif alarm is not None and alarm.alerting:
+            power = "fast"
+        elif alarm is not None and alarm.armed:
+            power = "blink-1s"
+        else:
+            power = "on" if mains else "off"
+        leds.show("POWER", power)
         leds.show("GSM", "blink-3s" if modem.state == READY and modem.registered else "blink-1s")
         leds.show("OUT", "fast" if sim_error else ("on" if self.socket.on else "off"))
-        leds.show("MIC", "off")
+        leds.show("MIC", self._mic_led())
+
+    def _mic_led(self) -> str:
+        # steady while the microphone is live, blinking while calling out (A-24, A-56)
+        if self.model.endswith("L"):
+            return "off"  # Light models have no MIC LED (A-59)
+        state = self.calls.state
+        return "on" if state == "talking" else ("blink-1s" if state == "dialling" else "off")
 
 
 def _onoff(on) -> str:

@@ -1,4 +1,5 @@
-"""The main relay: ON/OFF, ON<n>/OFF<n> timers, RESTART and the button toggle (A-26, A-28).
+"""The main relay: ON/OFF, ON<n>/OFF<n> timers, RESTART, the button toggle (A-26, A-28),
+and the thermostat's switching (A-31), which leaves the remembered state alone.
 
 All times are ``ticks_ms`` values compared with ``ticks_diff``. Timers last at most
 720 min, well inside the 2**28 ms that ``ticks_diff`` can tell apart.
@@ -14,8 +15,10 @@ class MainSocket:
     """Drives the relay and remembers how long it has been in its state (RUNTIME).
 
     ``on`` is the relay state now; ``settled`` the state it will settle in (a running
-    ON<n>/OFF<n>'s end state, else the state a running RESTART returns to): this is
-    what POWERSTATE=REMEMBER stores. ``changed_at`` is the tick of the last change.
+    ON<n>/OFF<n>'s end state, else the state a running RESTART returns to, else the state
+    the last user action left): this is what POWERSTATE=REMEMBER stores. ``drive`` (the
+    thermostat) switches the relay without changing ``settled``, so thermostat cycling
+    writes nothing to flash (docs/storage.md). ``changed_at`` is the tick of the last change.
     """
 
     def __init__(self, relay: object, now: int, on: bool) -> None:
@@ -29,6 +32,7 @@ class MainSocket:
         self._timer_on = False  # state the timer switches to
         self._restart_at: int | None = None
         self._restore = False  # state a running RESTART returns to
+        self._kept = self.on  # state the last user action left; drive() does not change it
 
     @property
     def settled(self) -> bool:
@@ -36,13 +40,15 @@ class MainSocket:
             return self._timer_on
         if self._restart_at is not None:
             return self._restore
-        return self.on
+        return self._kept
 
     @property
     def restarting(self) -> bool:
         return self._restart_at is not None
 
-    def _set(self, on: bool, now: int) -> None:
+    def _set(self, on: bool, now: int, keep: bool = True) -> None:
+        if keep:
+            self._kept = on
         if on != self.on:
             self.on = on
             self.changed_at = now
@@ -77,6 +83,13 @@ class MainSocket:
             self._restore = self.on
             self._set(not self.on, now)
         self._restart_at = ticks_add(now, max(1, seconds) * 1000)
+
+    def drive(self, on: bool, now: int) -> None:
+        """The thermostat sets the state: like ON / OFF (a timer and a running restart are
+        cancelled), but ``settled`` stays what it was, so nothing needs storing."""
+        self._kept = self.settled
+        self._cancel()
+        self._set(bool(on), now, False)
 
     def toggle(self, now: int) -> None:
         """Button press: invert the relay as it is now and cancel every timer."""

@@ -14,6 +14,7 @@ from typing import Any
 
 from host_tests.fakes.nvm_model import FakeNvm
 from host_tests.fakes.power import PowerLoss
+from host_tests.sim.ds18b20 import OneWireLine as OneWireBus  # the line with the world's DS18B20 on it
 
 BYTE_MS = 10 / 115200 * 1000  # one UART character at 115200 8N1
 RTC_EPOCH = datetime.datetime(2000, 1, 1)
@@ -59,19 +60,6 @@ class UartLink:
         self.rx.extend(data)
         self.board.trace("uart<", data)
         self.board.wake()
-
-
-class OneWireBus:
-    """An empty 1-Wire bus (the bit-level DS18B20 arrives with the thermometer feature)."""
-
-    def reset(self) -> bool:
-        return True
-
-    def read_bit(self) -> bool:
-        return True
-
-    def write_bit(self, value: bool) -> None:
-        pass
 
 
 class HostBoard:
@@ -213,7 +201,9 @@ class HostBoard:
         self.world.pins_changed()
 
     def onewire_bus(self, pin: str) -> OneWireBus:
-        return self.world.onewire
+        if pin == self.world.config.get("onewire"):
+            return self.world.onewire
+        return OneWireBus()  # nothing on any other pin
 
     def analog_value(self, pin: str) -> int:
         return 0
@@ -240,4 +230,4 @@ class HostBoard:
         self.world.device_idle(ms)
 
 
-__all__ = ["HostBoard", "McuReset", "PowerLoss", "UartLink"]
+__all__ = ["HostBoard", "McuReset", "OneWireBus", "PowerLoss", "UartLink"]

@@ -137,7 +137,7 @@ class Interpreter:
         return iter(())
 
     def do_temp(self, st: Statement, celsius: float | None) -> Iterator[Any]:
-        self.w.temp = celsius
+        self.w.set_temp(celsius)
         return iter(())
 
     def do_sensor(self, st: Statement, closed: bool) -> Iterator[Any]:

@@ -15,6 +15,11 @@ Formats and sources:
   037). With AT+COLP=1 the OK waits for the answer and ``+COLP: ...`` precedes it.
   Not registered: ``NO CARRIER`` instead of OK (guess).
 * ATA without an incoming call: ``NO CARRIER`` (guess, V.25ter behaviour).
+* One final result code per command (V.25ter; SIM800 AT manual V1.09 §2.2.3, 037: with
+  COLP=0 "TA returns OK immediately after dialing was completed, otherwise ... OK, BUSY,
+  NO DIAL TONE, NO CARRIER"). So a call released while ATD's OK is still on its way ends
+  ATD with BUSY / NO CARRIER / NO ANSWER instead of OK (never OK *and* BUSY), and a call
+  answered with ATA prints ATA's OK before a NO CARRIER that follows it.
 * USSD: ``AT+CUSD=1,"<code>"`` -> OK, the network answer later as
   ``+CUSD: 0, "<text>", 15`` - SIM800 puts a space after each comma (028 and
   several SIM800 projects: ``+CUSD: 0, "Balance:40,60r", 15``); a UCS2 answer is
@@ -68,6 +73,8 @@ class VoiceService:
         self.call: ModemCall | None = None
         self._ring_timer: Handle | None = None
         self._colp_pending = False
+        self._atd_pending = False  # COLP=0: ATD's OK is due once dialling completes
+        self._ata_pending = False  # ATA's OK is due once the call is connected
         self.reset()
 
     def reset(self) -> None:
@@ -83,6 +90,8 @@ class VoiceService:
         self.caas = 1
         self.call = None
         self._colp_pending = False
+        self._atd_pending = False
+        self._ata_pending = False
         self._stop_ring()
 
     def commands(self) -> dict[str, object]:
@@ -133,16 +142,34 @@ class VoiceService:
             return
         self.m.network.device_hangup(call.net)
         self._end_local()
-        if self._colp_pending:
+        self._final_or_urc("NO CARRIER")
+
+    def _final_or_urc(self, result: str) -> None:
+        """The call ended: the result ends a dialling ATD, else it is a URC (after ATA's OK)."""
+        self._flush_ata()
+        if self._colp_pending or self._atd_pending:
             self._colp_pending = False
-            self.m.finish_pending(Resp([], "NO CARRIER", 0))
+            self._atd_pending = False
+            self.m.finish_pending(Resp([], result, 0))
         else:
-            self.m.urc("NO CARRIER")
+            self.m.urc(result)
+
+    def _flush_ata(self) -> None:
+        if self._ata_pending:
+            self._ata_pending = False
+            self.m.finish_pending(ok(delay=0))
+
+    def _atd_done(self) -> None:
+        if self._atd_pending:
+            self._atd_pending = False
+            self.m.finish_pending(ok(delay=0))
 
     def drop_all(self) -> None:
         """Power loss / restart: calls vanish without any output."""
         self.call = None
         self._colp_pending = False
+        self._atd_pending = False
+        self._ata_pending = False
         self._stop_ring()
 
     # ------------------------------------------------------------ network side
@@ -176,6 +203,7 @@ class VoiceService:
     def alerting(self, net: NetCall) -> None:
         if self.call is None or self.call.net is not net:
             return
+        self._atd_done()  # it rings at the far end: dialling has completed
         self._set_stat(3)
         if self.moring:
             self.m.urc("MO RING")
@@ -184,6 +212,7 @@ class VoiceService:
         c = self.call
         if c is None or c.net is not net:
             return
+        self._atd_done()  # established: COLP=0's OK comes first (037)
         self._set_stat(0)
         if self._colp_pending:
             self._colp_pending = False
@@ -196,11 +225,7 @@ class VoiceService:
         if c is None or c.net is not net:
             return
         self._end_local()
-        if self._colp_pending:
-            self._colp_pending = False
-            self.m.finish_pending(Resp([], result, 0))
-        else:
-            self.m.urc(result)
+        self._final_or_urc(result)
 
     def ussd_result(self, text: str) -> None:
         if not self.cusd_n:
@@ -226,7 +251,9 @@ class VoiceService:
         self._stop_ring()
         self.m.network.device_answer(call.net)
         self._set_stat(0)
-        return ok(delay=ATA_MS)
+        self._ata_pending = True
+        self.m.later(ATA_MS, self._flush_ata)
+        return pending()
 
     def _hangup(self) -> None:
         call = self.call
@@ -272,8 +299,10 @@ class VoiceService:
             self.m.urc(self.call.clcc())
         if self.colp:
             self._colp_pending = True
-            return pending()
-        return ok(delay=ATD_MS)
+        else:
+            self._atd_pending = True
+            self.m.later(ATD_MS, self._atd_done)
+        return pending()
 
     def cmd_clcc(self, c: Cmd) -> Resp:
         if c.kind == "test":

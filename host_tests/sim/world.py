@@ -21,6 +21,7 @@ from typing import Any
 
 from host_tests.sim.board import HostBoard, McuReset, OneWireBus, PowerLoss
 from host_tests.sim.clock import Scheduler
+from host_tests.sim.ds18b20 import Ds18b20
 from host_tests.sim.network import GsmNetwork
 from host_tests.sim.sim800l import Sim800l
 
@@ -105,7 +106,9 @@ class World:
         self.modem.to_host = self._modem_tx
         self.network.attach(self.modem)
         self.board = HostBoard(self)
-        self.onewire = OneWireBus()
+        # The DS18B20 on the 1-Wire pin: keeps its state across MCU resets, not power cuts.
+        self.probe = Ds18b20(lambda: self.sched.now_ms)
+        self.onewire = OneWireBus([self.probe])
         self.listener = listener
         self.timeline: collections.deque[tuple[int, str]] = collections.deque(maxlen=TIMELINE)
         self.console: list[tuple[int, str]] = []
@@ -115,7 +118,8 @@ class World:
         self.battery_ok = True
         self.pending_reset: str | None = None
         self.crashed_at: int | None = None
-        self.temp: float | None = 21.0
+        self.temp: float | None = None
+        self.set_temp(21.0)
         self.sensor_closed = False
         self.first_boot_erases: int | None = None
         self.relay_on = False
@@ -180,9 +184,17 @@ class World:
         if sense:
             self.board.set_input(sense, self.mains_on)
 
+    def set_temp(self, celsius: float | None) -> None:
+        """What the probe measures; None: no probe on the line (unplugged)."""
+        self.temp = celsius
+        if celsius is not None:
+            self.probe.temperature = celsius
+        self.probe.present = celsius is not None
+
     # -- power ----------------------------------------------------------------
     def power_on(self) -> None:
         self.powered = True
+        self.probe.power_on()  # the board's 3V3 feeds it: 85.0 degC until its first conversion
         self.crashed_at = None
         self._boot_reason = "POWER_ON"
         if self.first_boot_erases is None:
@@ -193,6 +205,7 @@ class World:
         if self.powered:
             self.event("power lost (%s)" % why)
         self.powered = False
+        self.probe.power_off()
         self.board.stop()
         self._update_modem_supply()
 

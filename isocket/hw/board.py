@@ -11,7 +11,9 @@ from isocket.hw.clock import Clock
 from isocket.hw.console_port import ConsolePort
 from isocket.hw.leds import Leds
 from isocket.hw.outputs import Input, Output
+from isocket.hw.sensor import Sensor
 from isocket.hw.serial_port import ModemPort
+from isocket.hw.thermometer import Thermometer
 
 WATCHDOG_S = 8  # the RP2040 maximum (~8.3 s)
 
@@ -62,10 +64,16 @@ class Hardware:
         mr = config.get("micro_relay")
         self.micro_relay = Output(_pin(mr)) if mr else None
         self.button = Button(_pin(config["button"]))
+        alarm_input = config.get("alarm_input")
+        light = str(config.get("model", "707")).endswith("L")  # Light: no alarm input (R2)
+        self.sensor = Sensor(_pin(alarm_input)) if alarm_input and not light else None
         leds = config.get("leds") or {}
         self.leds = Leds({name: _pin(leds[name]) for name in leds})
         sense = config.get("mains_sense")
         self.mains = Input(_pin(sense)) if sense else None
+        ow = config.get("onewire")
+        probe = ow and not str(config.get("model", "707")).endswith("L")  # Light: no probe (R2)
+        self.thermometer = Thermometer(_pin(ow), self.clock.now()) if probe else None
         self.wall_clock = WallClock()
         self.nvm = microcontroller.nvm
         cpu = microcontroller.cpu

@@ -36,6 +36,10 @@ URC_PREFIXES = (
     "OVER-VOLTAGE",
     "NORMAL POWER DOWN",
     "NO CARRIER",
+    "BUSY",  # the late outcome of ATD (COLP=0): never collected into another command's answer
+    "NO ANSWER",
+    "NO DIALTONE",
+    "+COLP:",
     "+CLCC:",
     "MO RING",
     "MO CONNECTED",
