@@ -15,8 +15,16 @@ if str(ROOT) not in sys.path:
 # adafruit_ticks imports `micropython`; the host provides it with the other fakes.
 sys.path.append(str(ROOT / "host_tests" / "fakes"))
 
+from isocket.alarm import Alarm  # noqa: E402
 from isocket.command_processor import CommandProcessor  # noqa: E402
 from isocket.commands import rows  # noqa: E402
+from isocket.micro_relay import MicroRelay  # noqa: E402
+from isocket.ring_actions import RingActions  # noqa: E402
+from isocket.temp_alerts import TempAlerts  # noqa: E402
+from isocket.thermostat import Thermostat  # noqa: E402
+
+# Everything that answers command rows: the processor and the features Device registers.
+HANDLER_CLASSES = (CommandProcessor, RingActions, Thermostat, TempAlerts, MicroRelay, Alarm)
 
 DOC = ROOT / "docs" / "commands.md"
 
@@ -53,7 +61,7 @@ def _text(text: str) -> str:
 def render() -> str:
     lines = []
     for cmd in rows():
-        available = "yes" if hasattr(CommandProcessor, cmd.handler) else "later"
+        available = "yes" if any(hasattr(c, cmd.handler) for c in HANDLER_CLASSES) else "later"
         lines.append(
             "| `%s` | `%s` | %s | %s | %s | %s | %s |"
             % (

@@ -30,9 +30,13 @@ class FakeStatus:
     def __init__(self):
         self.t = None
         self.signal_dbm = -67
+        self.serial = 0  # good probe readings so far (FakeProbe)
 
     def temperature_x10(self):
         return self.t
+
+    def reading_serial(self):
+        return self.serial
 
     def temperature(self):
         t = self.t
@@ -76,6 +80,22 @@ class FakeLog:
         self.lines.append((tag, text))
 
 
+class FakeProbe:
+    """A fresh reading at boot and then every minute, as isocket.hw.thermometer gives them."""
+
+    def __init__(self, status, now):
+        self.status = status
+        self.next = now
+
+    def poll(self, now):
+        if (now - self.next) % WRAP < WRAP // 2:
+            self.status.serial += 1
+            self.next = (self.next + SAMPLE_MS) % WRAP
+
+    def next_deadline(self, now):
+        return (self.next - now) % WRAP if (self.next - now) % WRAP < WRAP // 2 else 0
+
+
 class Rig:
     """Both temperature features behind a real processor, with the clock starting at ``boot``."""
 
@@ -98,7 +118,8 @@ class Rig:
         self.p.limiter = ReplyLimiter(limit=10_000)
         self.thermostat = Thermostat(self.settings, self.socket, self.status, self.alerts, self.now)
         self.temp_alerts = TempAlerts(self.settings, self.status, self.alerts, self.now)
-        self.parts = [self.socket, self.p, self.thermostat, self.temp_alerts]
+        self.probe = FakeProbe(self.status, self.now)
+        self.parts = [self.probe, self.socket, self.p, self.thermostat, self.temp_alerts]
         for f in (self.thermostat, self.temp_alerts):
             self.p.register(f)
 
@@ -278,7 +299,7 @@ def test_tempcal(rig):
 # --- decisions -----------------------------------------------------------------------------------
 
 
-def test_warm_up_then_once_a_minute(rig):
+def test_warm_up_then_on_every_fresh_reading(rig):
     rig.sms("THERMOSTATON")
     rig.status.t = 50  # far below TEMPOFF=10: wants ON
     assert rig.thermostat.next_deadline(rig.now) == WARMUP_MS
@@ -286,7 +307,7 @@ def test_warm_up_then_once_a_minute(rig):
     assert not rig.socket.on  # nothing during the warm-up (R76)
     rig.run(1)
     assert rig.socket.on and rig.since_boot() == WARMUP_MS
-    assert rig.thermostat.next_deadline(rig.now) == SAMPLE_MS
+    assert rig.thermostat.next_deadline(rig.now) is None  # from now on fresh readings wake it
     rig.status.t = 100
     rig.run(SAMPLE_MS - 1)
     assert rig.socket.on
@@ -490,3 +511,24 @@ def test_thermalert_budget_six_an_hour():
     texts = [t for _n, t in rig.sms_out.out]
     assert texts == [THERMALERT_TEXT] * 6
     assert {n for n, _t in rig.sms_out.out} == {OWNER}
+
+
+def test_decides_on_the_fresh_reading_not_a_stale_one(rig):
+    rig.sms("THERMOSTATON")
+    rig.status.t = 50
+    rig.warm()
+    assert rig.socket.on
+    # The room passes TEMPOFF just after a reading: the next reading (within a minute)
+    # switches the socket off at once, not a minute later.
+    rig.run(5 * SEC)
+    rig.status.t = 120
+    rig.run(SAMPLE_MS - 7 * SEC)  # just before the next reading (a minute after the last)
+    assert rig.socket.on
+    rig.run(SEC)
+    assert not rig.socket.on
+    # No new reading (a probe that stopped answering): no decision, whatever the value.
+    serial = rig.status.serial
+    rig.probe.next = (rig.probe.next + 10 * SAMPLE_MS) % WRAP
+    rig.status.t = 50
+    rig.run(5 * SAMPLE_MS)
+    assert rig.status.serial == serial and not rig.socket.on

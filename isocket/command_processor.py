@@ -75,6 +75,7 @@ class CommandProcessor(SecurityCommands):
         self.limiter = ReplyLimiter()
         self._window_end = ticks_add(now, WINDOW_MS) if window_open else None
         self.last_outcome = "none yet"
+        self.sender = None  # the SMS sender being served; None for the console
         self._features = [self]
 
     # --- the configuration window and housekeeping
@@ -102,12 +103,18 @@ class CommandProcessor(SecurityCommands):
 
     # --- entry points
     def handle_sms(self, sender: str, text: str, now: int) -> str | None:
-        """The reply to send back to ``sender``, or None for silence."""
+        """The reply to send back to ``sender``, or None for silence.
+
+        While it runs, ``sender`` is the originating address as received (CALLBACK uses it).
+        """
+        self.sender = sender
         try:
             return self._sms(sender, text, now)
         except Exception as e:  # a message must never stop the loop
             self.last_outcome = "failed: %s" % e
             return None
+        finally:
+            self.sender = None
 
     def handle_console(self, text: str, now: int) -> str:
         """A command typed on the USB console, run as the trusted owner; always a text."""
@@ -134,11 +141,11 @@ class CommandProcessor(SecurityCommands):
             return self._quiet("dropped: command longer than 30 characters")
         if s.seclist and number not in s.secnumbers:
             if s.smsconfirmunauth and s.error:
-                return self._refuse(ACCESS_DENY, number, now)
+                return self.refuse(ACCESS_DENY, number, now)
             return self._quiet("ignored: sender not in SECLIST")
         if pw:
             if commands.ascii_upper(text[: len(pw)]) != commands.ascii_upper(pw):
-                return self._refuse("Invalid access password!", number, now)
+                return self.refuse("Invalid access password!", number, now)
             text = text[len(pw) :]
         return self._execute(text, number, now)
 
@@ -147,7 +154,7 @@ class CommandProcessor(SecurityCommands):
         self.last_outcome = outcome
         return None
 
-    def _refuse(self, text: str, number: str | None, now: int) -> str | None:
+    def refuse(self, text: str, number: str | None, now: int) -> str | None:
         # an error reply: the console always gets it, an SMS sender only with ERROR=ON
         if number is None:
             self.last_outcome = "refused: " + text
@@ -164,32 +171,32 @@ class CommandProcessor(SecurityCommands):
         cmd = commands.match(commands.ascii_upper(text))
         shown = commands.echo(text) or "Command"
         if cmd is None or (self.light and not cmd.light):
-            return self._refuse(shown + " - Error!", number, now)
+            return self.refuse(shown + " - Error!", number, now)
         handler = self._handler(cmd.handler)
         if handler is None:  # a feature that has not landed yet
-            return self._refuse(shown + " - Error!", number, now)
+            return self.refuse(shown + " - Error!", number, now)
         value = None if cmd.match == WORD else text[len(cmd.key) :]
         if cmd.secret:
             shown = cmd.key + ("NO" if commands.ascii_upper(value or "") == "NO" else "*" * cmd.secret)
         elif value is not None and not commands.printable(value):
-            return self._refuse(shown + " - Error!", number, now)  # whitespace inside (A-06)
+            return self.refuse(shown + " - Error!", number, now)  # whitespace inside (A-06)
         if cmd.kind == CONF and not console and not self.window_open(now):
-            return self._refuse(shown + " - Time for configuration is expired (30min)!", number, now)
+            return self.refuse(shown + " - Time for configuration is expired (30min)!", number, now)
         s = self.settings
         before = s.copy()
         try:
             reply = handler(cmd, value, now)
         except Refusal as r:
             s.update_from(before)
-            return self._refuse(r.text, number, now)
+            return self.refuse(r.text, number, now)
         except Exception as e:
             s.update_from(before)
-            reply = self._refuse(EXECUTE_ERROR, number, now)
+            reply = self.refuse(EXECUTE_ERROR, number, now)
             self.last_outcome += " (%s: %s)" % (cmd.name, e)
             return reply
         if s != before and not self._store():
             s.update_from(before)
-            reply = self._refuse(EXECUTE_ERROR, number, now)
+            reply = self.refuse(EXECUTE_ERROR, number, now)
             self.last_outcome += " (settings not stored, change undone)"
             return reply
         if cmd.kind == CONF and not console:

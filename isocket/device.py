@@ -55,6 +55,10 @@ class Status:
         tenths = (raw * 10 + 8) // 16 if raw >= 0 else -((-raw * 10 + 8) // 16)  # half away from zero
         return tenths - 10 * self._settings.tempcal
 
+    def reading_serial(self):
+        """Counts good probe readings: a new value means a fresh reading (None: no probe)."""
+        return self.thermometer.reads_ok if self.thermometer is not None else None
+
     def temperature(self):
         """The calibrated temperature in whole degrees, rounded half away from zero, or None."""
         t = self.temperature_x10()
@@ -189,7 +193,8 @@ class Device:
         self.modem.poll(now)
         self.sms.poll(now)
         # A-51: an SMS that arrives during a call waits in the inbox, in order, until it ends
-        msg = self.sms.take() if self.calls.state == "idle" else None
+        # (a call still ringing in does not hold commands up: a stranger may let it ring)
+        msg = self.sms.take() if not self._in_call() else None
         if msg is not None:
             self._handle_sms(msg, now)
         line = self.console_in.poll()
@@ -211,19 +216,20 @@ class Device:
             d = part.next_deadline(now)
             if d is not None and (best is None or d < best):
                 best = d
-        sms_due = bool(self.sms.inbox) and self.calls.state == "idle"
+        sms_due = bool(self.sms.inbox) and not self._in_call()
         if sms_due or self._pressed_at is not None:
             best = 0 if sms_due else min(best if best is not None else 50, 50)
         return best
+
+    def _in_call(self) -> bool:
+        return self.calls.state in ("dialling", "talking")
 
     def _handle_sms(self, msg, now) -> None:
         self.log.line("SMS in", "%s: %s" % (msg.sender, _quote(msg.text)))
         if not msg.numeric:
             self.log.line("CMD", "ignored: alphanumeric sender %s" % msg.sender)
             return
-        self.ring_actions.sender = msg.sender  # CALLBACK calls the sender back
         reply = self.processor.handle_sms(msg.sender, msg.text, now)
-        self.ring_actions.sender = None
         self.log.line("CMD", self.processor.last_outcome)
         if reply is not None:
             self.sms.send(msg.sender, reply, PRIO_REPLY)

@@ -56,8 +56,8 @@ class _Dial:
 class RingActions:
     """Acts on identified callers (RING=...) and answers MICLEVEL / CALLBACK.
 
-    ``sender`` is the sender of the SMS being handled, set by the device around
-    ``CommandProcessor.handle_sms`` (None for the console): CALLBACK calls it back.
+    CALLBACK calls back ``processor.sender``, the SMS sender being served (None for the
+    console).
     """
 
     def __init__(self, settings, socket, sms, calls, processor, log, light):
@@ -68,7 +68,6 @@ class RingActions:
         self._processor = processor
         self._log = log
         self._light = light
-        self.sender = None
         self._pending: list = []  # _Dial waiting for a free line, oldest first
         self._active: _Dial | None = None  # the call being made
         self._level = None  # MICLEVEL last given to the modem
@@ -184,7 +183,7 @@ class RingActions:
         if not d.callback or outcome not in ("rejected", "failed"):
             return
         # CALLBACK could not be set up: the error reply it deserves, known only now
-        reply = self._processor._refuse(EXECUTE_ERROR, d.digits, now)
+        reply = self._processor.refuse(EXECUTE_ERROR, d.digits, now)
         self._log.line("CMD", "CALLBACK: %s" % self._processor.last_outcome)
         if reply is not None:
             self._sms.send(d.reply_to, reply, PRIO_REPLY)
@@ -202,10 +201,10 @@ class RingActions:
         s = self._settings
         if s.password is None and not s.seclist:
             raise Refusal("No security setup!")
-        digits = normalise_sender(self.sender)
+        digits = normalise_sender(self._processor.sender)
         number = dial_string(digits) if digits is not None else None
         if number is None or not dialable(number):
             raise Refusal(EXECUTE_ERROR)  # the console, or a sender that cannot be called
-        if not self._queue(_Dial(number, CALLBACK_RING_MS, True, self.sender, digits, now, now)):
+        if not self._queue(_Dial(number, CALLBACK_RING_MS, True, self._processor.sender, digits, now, now)):
             raise Refusal(EXECUTE_ERROR)
         return None  # the call is the answer (A-25)

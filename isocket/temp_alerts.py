@@ -1,6 +1,6 @@
 """The temperature notifier: TRISEALERT / TFALLALERT (RULES R84, A-37, A-38, A-39).
 
-Evaluated on ``SampleClock`` (from 10 minutes after power-on, once a minute) on the
+Evaluated on ``SampleClock`` (from 10 minutes after power-on, on each fresh reading) on the
 calibrated reading; no reading, nothing happens. A rise alert goes when T >= t and is
 re-armed once T <= t - 1; a fall alert when T <= t, re-armed once T >= t + 1. Both start
 armed, and setting a threshold arms it again, so a temperature already beyond the
@@ -46,7 +46,7 @@ class TempAlerts:
 
     # --- the loop
     def poll(self, now: int) -> None:
-        if not self._clock.due(now):
+        if not self._clock.due(now, self.status.reading_serial()):
             return
         s = self.settings
         if s.trisealert is None:
@@ -76,7 +76,7 @@ class TempAlerts:
         if t is not None:
             self.alerts.send(kind, form % (t, threshold), now)
 
-    def next_deadline(self, now: int) -> int:
+    def next_deadline(self, now: int) -> int | None:
         return self._clock.wait(now)
 
     # --- commands

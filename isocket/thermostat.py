@@ -1,8 +1,8 @@
 """The thermostat (RULES R75-R81, A-30, A-31, A-33, A-38), TEMPERATURE and TEMPCAL.
 
-Decisions follow ``SampleClock``: the first 10 minutes after power-on (the warm-up), then
-one a minute, on the latest calibrated reading (raw - TEMPCAL, in tenths of a degree); no
-reading, no action. With H = 0.5 degrees:
+Decisions follow ``SampleClock``: none in the first 10 minutes after power-on (the
+warm-up), then one on every fresh reading (once a minute), on the calibrated reading (raw -
+TEMPCAL, in tenths of a degree); no reading, no action. With H = 0.5 degrees:
 
     HEATING  off at T >= TEMPOFF, on at T < TEMPOFF - H
     COOLING  off at T <= TEMPOFF, on at T > TEMPOFF + H
@@ -28,21 +28,28 @@ NO_ALERT_NUMBERS = "No ALERTNUMBERs!"
 
 
 class SampleClock:
-    """When temperature decisions are due: 10 minutes after boot, then every minute (A-33)."""
+    """When temperature decisions are due (A-33): from 10 minutes after boot, on every fresh
+    reading (the probe reads once a minute), so a decision never acts on a stale reading."""
 
     def __init__(self, boot: int) -> None:
-        self._next = ticks_add(boot, WARMUP_MS)
+        self._warm_at = ticks_add(boot, WARMUP_MS)
+        self._warm = False
+        self._seen = None
 
-    def due(self, now: int) -> bool:
-        """True once per sample; the next one is a minute later."""
-        if ticks_diff(now, self._next) < 0:
+    def due(self, now: int, serial) -> bool:
+        """True once per fresh reading (``serial`` counts good readings; None: no probe)."""
+        if not self._warm:
+            if ticks_diff(now, self._warm_at) < 0:
+                return False
+            self._warm = True
+        if serial is None or serial == self._seen:
             return False
-        self._next = ticks_add(now, SAMPLE_MS)
+        self._seen = serial
         return True
 
-    def wait(self, now: int) -> int:
-        """Milliseconds until the next sample (0 if due); never more than the warm-up."""
-        return max(0, ticks_diff(self._next, now))
+    def wait(self, now: int) -> int | None:
+        """Milliseconds until the warm-up ends; after it, fresh readings wake the loop."""
+        return None if self._warm else max(0, ticks_diff(self._warm_at, now))
 
 
 def decide(mode: str, tempoff: int, t_x10: int) -> bool | None:
@@ -74,7 +81,7 @@ class Thermostat:
 
     # --- the loop
     def poll(self, now: int) -> None:
-        if not self._clock.due(now):
+        if not self._clock.due(now, self.status.reading_serial()):
             return
         s = self.settings
         if not s.thermostat_on:
@@ -92,7 +99,7 @@ class Thermostat:
                 "thermalert", "THERMALERT: TEMPOFF=%d reached, Power socket OFF" % s.tempoff, now
             )
 
-    def next_deadline(self, now: int) -> int:
+    def next_deadline(self, now: int) -> int | None:
         return self._clock.wait(now)
 
     # --- commands
