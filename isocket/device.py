@@ -118,6 +118,10 @@ class Device:
     def _build_features(self, now) -> None:
         """The features fitted on this model (a Light model has none of the optional ones, R2)."""
         light = self.model.endswith("L")
+        # [clock] every model
+        # [info] every model
+        # [ussd] every model
+        # [power] every model
         self.calls = Calls(self.at, self.modem, self.log, now)
         self.features.append(self.calls)  # no command rows: not registered
         self.ring_actions = self._add(
@@ -156,6 +160,7 @@ class Device:
             )
         )
         self.status.alarm = self.alarm
+        # [scheduler]
 
     def _add(self, feature):
         self.features.append(feature)
