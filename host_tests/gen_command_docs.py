@@ -16,15 +16,30 @@ if str(ROOT) not in sys.path:
 sys.path.append(str(ROOT / "host_tests" / "fakes"))
 
 from isocket.alarm import Alarm  # noqa: E402
+from isocket.clock import Clock  # noqa: E402
 from isocket.command_processor import CommandProcessor  # noqa: E402
 from isocket.commands import rows  # noqa: E402
+from isocket.device_info import DeviceInfo  # noqa: E402
 from isocket.micro_relay import MicroRelay  # noqa: E402
 from isocket.ring_actions import RingActions  # noqa: E402
+from isocket.saldo import Saldo  # noqa: E402
+from isocket.scheduler import Scheduler  # noqa: E402
 from isocket.temp_alerts import TempAlerts  # noqa: E402
 from isocket.thermostat import Thermostat  # noqa: E402
 
 # Everything that answers command rows: the processor and the features Device registers.
-HANDLER_CLASSES = (CommandProcessor, RingActions, Thermostat, TempAlerts, MicroRelay, Alarm)
+HANDLER_CLASSES = (
+    CommandProcessor,
+    RingActions,
+    Thermostat,
+    TempAlerts,
+    MicroRelay,
+    Alarm,
+    Clock,
+    DeviceInfo,
+    Saldo,
+    Scheduler,
+)
 
 DOC = ROOT / "docs" / "commands.md"
 

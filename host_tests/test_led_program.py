@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import adafruit_pioasm
 import pytest
@@ -102,3 +104,43 @@ def test_sim_error_is_four_quick_flashes_then_two_seconds_lit() -> None:
     lit = [round(e[i + 1][0] - e[i][0], 2) for i in range(len(e) - 1) if e[i][1] == 1]
     assert max(lit) >= 2.0  # the long lit phase
     assert sorted(lit)[:3] == [0.12, 0.12, 0.12]
+
+
+def test_boot_flash_is_three_quarter_second_flashes() -> None:
+    """R134 / A-56: 250 ms on, 250 ms off, three times, then dark to the end of the pass."""
+    e = edges(leds.PATTERNS["boot"], 2)
+    rises = [round(t, 2) for t, level in e if level == 1]
+    falls = [round(t, 2) for t, level in e if level == 0]
+    assert rises == [0.0, 0.5, 1.0]
+    assert falls == [0.25, 0.75, 1.25]
+    assert all(abs(t - 0.25) < 0.002 for t in on_times(leds.PATTERNS["boot"], 2))
+
+
+def test_the_device_shows_the_boot_flash_for_one_and_a_half_seconds() -> None:
+    """Every LED but GSM shows ``boot`` from the start of code.py, then its own pattern."""
+    from host_tests.sim.world import HANDOFF, Wait, World, classify_led
+
+    assert classify_led(list(leds.PATTERNS["boot"])) == "boot"
+    events: list[tuple[int, str]] = []
+    world = World(model="707", listener=lambda t, text: events.append((t, text)))
+
+    def script() -> Iterator[Any]:
+        world.mains_on = True
+        world.power_on()
+        yield HANDOFF
+        yield Wait(world.sched.now_ms + 5000)
+
+    world.run(script())
+    start = next(t for t, text in events if text.startswith("firmware starts"))
+    shown: dict[str, list[tuple[int, str]]] = {}
+    for t, text in events:
+        parts = text.split()
+        if len(parts) == 3 and parts[0] == "led" and t >= start:
+            shown.setdefault(parts[1], []).append((t - start, parts[2]))
+    for name in ("POWER", "OUT", "MIC"):
+        boot = [i for i, (_t, p) in enumerate(shown[name]) if p == "boot"]
+        assert len(boot) == 1, shown[name]
+        t_on, _p = shown[name][boot[0]]
+        t_off, after = shown[name][boot[0] + 1]
+        assert t_on == 0 and t_off == 1500 and after in ("on", "off"), shown[name]
+    assert all(p != "boot" for _t, p in shown["GSM"])

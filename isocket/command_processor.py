@@ -27,6 +27,9 @@ from isocket.wallclock import fmt, from_seconds, to_seconds, valid
 WINDOW_MS = 30 * 60_000
 MAX_COMMAND = 30
 ACCESS_DENY = "Access deny!"
+# What a handler returns when its reply is known only later (an operator's USSD answer):
+# nothing is sent now; the feature sends the reply itself to ``sender``, as captured.
+REPLY_LATER = object()
 
 
 def parse_int(value: str | None, lo: int, hi: int) -> int:
@@ -76,6 +79,7 @@ class CommandProcessor(SecurityCommands):
         self._window_end = ticks_add(now, WINDOW_MS) if window_open else None
         self.last_outcome = "none yet"
         self.sender = None  # the SMS sender being served; None for the console
+        self.scts = None  # that SMS's service-centre time stamp (DATESMS); None for the console
         self._features = [self]
 
     # --- the configuration window and housekeeping
@@ -102,12 +106,15 @@ class CommandProcessor(SecurityCommands):
         return wait
 
     # --- entry points
-    def handle_sms(self, sender: str, text: str, now: int) -> str | None:
+    def handle_sms(self, sender: str, text: str, now: int, scts: tuple | None = None) -> str | None:
         """The reply to send back to ``sender``, or None for silence.
 
-        While it runs, ``sender`` is the originating address as received (CALLBACK uses it).
+        While it runs, ``sender`` is the originating address as received (CALLBACK uses it)
+        and ``scts`` the message's service-centre time stamp, ``(yy, mm, dd, hh, mi, ss, tz)``
+        as decoded (DATESMS uses it).
         """
         self.sender = sender
+        self.scts = scts
         try:
             return self._sms(sender, text, now)
         except Exception as e:  # a message must never stop the loop
@@ -115,6 +122,7 @@ class CommandProcessor(SecurityCommands):
             return None
         finally:
             self.sender = None
+            self.scts = None
 
     def handle_console(self, text: str, now: int) -> str:
         """A command typed on the USB console, run as the trusted owner; always a text."""
@@ -201,6 +209,9 @@ class CommandProcessor(SecurityCommands):
             return reply
         if cmd.kind == CONF and not console:
             self._open_window(now)
+        if reply is REPLY_LATER:
+            self.last_outcome = "executed %s, the reply follows" % cmd.name
+            return "(the reply follows)" if console else None
         if console or cmd.exempt or before.smsconfirm or s.smsconfirm:
             self.last_outcome = "executed " + cmd.name
             return reply
@@ -253,6 +264,10 @@ class CommandProcessor(SecurityCommands):
         return "RESTARTTIME=%d seconds" % self.settings.restart_time
 
     def do_status(self, cmd, value, now):
+        return self.status_text(now)
+
+    def status_text(self, now: int) -> str:
+        """The STATUS reply; the scheduler's INF rules send the same text (A-49)."""
         st = self.status
         lines = ["Power socket " + ("ON" if self.socket.on else "OFF")]
         if not self.light:

@@ -6,24 +6,29 @@ outbox; the button toggles the socket; timers run; state changes are stored, log
 shown on the LEDs.
 """
 
-from adafruit_ticks import ticks_diff
+from adafruit_ticks import ticks_add, ticks_diff
 
 from isocket.alerts import AlertSender
+from isocket.boot_flags import BootFlags
+from isocket.clock import Clock
 from isocket.command_processor import CommandProcessor
 from isocket.console import ConsoleInput
+from isocket.device_info import DeviceInfo
+from isocket.factory_reset import FactoryReset, restore_factory_state
 from isocket.log import Log
 from isocket.main_socket import MainSocket
 from isocket.modem.at_engine import AtEngine
 from isocket.modem.calls import Calls
 from isocket.modem.modem import READY, SIM_ERROR, Modem
 from isocket.modem.sms import PRIO_REPLY, SmsService
+from isocket.power import PowerMonitor
 from isocket.ring_actions import RingActions
 from isocket.settings import Settings
 from isocket.storage import RecordStore
 
 KIND_SETTINGS = 1
 KIND_SOCKET = 2
-LONG_PRESS_MS = 5000
+BOOT_FLASH_MS = 1500  # the start-up flash: 3 x (250 ms on, 250 ms off) (R134, A-56)
 
 
 class Status:
@@ -39,13 +44,15 @@ class Status:
         self.thermometer = None  # .celsius_x16: raw reading in 1/16 degC, or None
         self.micro_relay = None  # .on
         self.alarm = None  # .active: the input is logically active
+        self.clock = None  # .wall_time(now): local time, or None while not set
 
     @property
     def signal_dbm(self):
         return self._modem.signal_dbm if self._modem.registered else None
 
     def wall_time(self, now):
-        return None  # the network clock arrives with the clock feature
+        """Local ``(year, month, day, hour, minute, second, tz_quarters)``, or None while not set."""
+        return self.clock.wall_time(now) if self.clock is not None else None
 
     def temperature_x10(self):
         """The calibrated temperature (raw - TEMPCAL, A-34) in tenths of a degree, or None."""
@@ -87,6 +94,13 @@ class Device:
             % (config.get("name"), self.model, "power-on" if hw.power_on_boot else "reset"),
         )
         self.store = RecordStore(hw.nvm)
+        self.boot_flags = BootFlags(self.store)
+        window = bool(hw.power_on_boot)
+        if self.boot_flags.window_at_boot:  # the reboot after a factory reset (A-11, A-55)
+            window = True
+            self.boot_flags.window_at_boot = False
+            self.boot_flags.save()
+            self.log.line("BOOT", "after a factory reset: configuration window open")
         self.settings = self._load_settings()
         on = self._initial_socket_state()
         self.socket = MainSocket(hw.relay, now, on)
@@ -100,7 +114,7 @@ class Device:
         self.sms = SmsService(self.at, self.modem, self.log, now)
         self.status = Status(self.modem, self.settings)
         self.processor = CommandProcessor(
-            self.settings, self.socket, self._persist_settings, self.status, self.model, now, hw.power_on_boot
+            self.settings, self.socket, self._persist_settings, self.status, self.model, now, window
         )
         self.alerts = AlertSender(self.settings, self.sms, self.log)
         # Features: each has poll(now) and next_deadline(now); those with do_* methods answer
@@ -109,6 +123,9 @@ class Device:
         self.micro_relay = None  # built on full models (_build_features)
         self.alarm = None
         self._build_features(now)
+        self.factory_reset = FactoryReset(self._factory_restore, self.log)
+        self.features.append(self.factory_reset)  # fed by the button (_poll_button); no command rows
+        self._boot_flash_until: int | None = ticks_add(now, BOOT_FLASH_MS)
         self._parts: list = [self.at, self.modem, self.sms, self.socket, self.processor] + self.features
         self.console_in = ConsoleInput(hw.console)
         self._pressed_at = None
@@ -118,10 +135,42 @@ class Device:
     def _build_features(self, now) -> None:
         """The features fitted on this model (a Light model has none of the optional ones, R2)."""
         light = self.model.endswith("L")
-        # [clock] every model
-        # [info] every model
-        # [ussd] every model
-        # [power] every model
+        # the clock runs on every model (RUNTIME, A-29); Light has no DATE commands (table)
+        self.clock = self._add(
+            Clock(
+                self.hw.wall_clock,
+                self.modem,
+                self.at,
+                self.processor,
+                self.log,
+                now,
+                self._calls_idle,
+            )
+        )
+        self.status.clock = self.clock
+        self._add(DeviceInfo(self.model, self.config.get("name"), self.hw.uid))
+        # USSD credit and subscription commands (SALDO, SIMCARD) on every model (A-53)
+        from isocket.modem.ussd import Ussd
+        from isocket.saldo import Saldo
+
+        ussd = Ussd(self.at, self.modem, self.log, now)
+        self._add(Saldo(self.settings, ussd, self.sms, self.processor, self.log))
+        # mains presence, power-failure notifier, battery cut-off (A-50, A-52) on every model
+        self.power = PowerMonitor(
+            self.hw.mains,
+            getattr(self.hw, "power_latch", None),
+            self.model,
+            self.settings,
+            self.socket,
+            self.alerts,
+            self.status,
+            self.boot_flags,
+            self.sms,
+            self.log,
+            now,
+            self.hw.power_on_boot,
+        )
+        self.features.append(self.power)  # no command rows: not registered
         self.calls = Calls(self.at, self.modem, self.log, now)
         self.features.append(self.calls)  # no command rows: not registered
         self.ring_actions = self._add(
@@ -160,7 +209,23 @@ class Device:
             )
         )
         self.status.alarm = self.alarm
-        # [scheduler]
+        # scheduler: its rules are record kind 4
+        from isocket.scheduler import Scheduler
+
+        self._add(
+            Scheduler(
+                self.store,
+                self.settings,
+                self.socket,
+                self.alarm,
+                self.alerts,
+                self.status,
+                self.processor.status_text,
+                self._persist_settings,
+                self.log,
+                now,
+            )
+        )
 
     def _add(self, feature):
         self.features.append(feature)
@@ -213,7 +278,7 @@ class Device:
         for feature in self.features:
             feature.poll(now)
         self._after_changes()
-        self._show_leds()
+        self._show_leds(now)
 
     def next_deadline(self, now):
         best = None
@@ -221,6 +286,9 @@ class Device:
             d = part.next_deadline(now)
             if d is not None and (best is None or d < best):
                 best = d
+        if self._boot_flash_until is not None:
+            left = max(0, ticks_diff(self._boot_flash_until, now))
+            best = left if best is None else min(best, left)
         sms_due = bool(self.sms.inbox) and not self._in_call()
         if sms_due or self._pressed_at is not None:
             best = 0 if sms_due else min(best if best is not None else 50, 50)
@@ -229,15 +297,20 @@ class Device:
     def _in_call(self) -> bool:
         return self.calls.state in ("dialling", "talking")
 
+    def _calls_idle(self) -> bool:
+        return self.calls.state == "idle"
+
     def _handle_sms(self, msg, now) -> None:
         self.log.line("SMS in", "%s: %s" % (msg.sender, _quote(msg.text)))
         if not msg.numeric:
             self.log.line("CMD", "ignored: alphanumeric sender %s" % msg.sender)
-            return
-        reply = self.processor.handle_sms(msg.sender, msg.text, now)
-        self.log.line("CMD", self.processor.last_outcome)
-        if reply is not None:
-            self.sms.send(msg.sender, reply, PRIO_REPLY)
+        else:
+            reply = self.processor.handle_sms(msg.sender, msg.text, now, msg.scts)
+            self.log.line("CMD", self.processor.last_outcome)
+            if reply is not None:
+                self.sms.send(msg.sender, reply, PRIO_REPLY)
+        # A-41: without network time the first SMS time stamp sets the clock (after the reply)
+        self.clock.sms_stamp(msg.scts)
 
     def _poll_button(self, now) -> None:
         ev = self.hw.button.next_event()
@@ -245,19 +318,35 @@ class Device:
             pressed, stamp = ev
             if pressed:
                 self._pressed_at = stamp
+                self.factory_reset.press(now)
             elif self._pressed_at is not None:
                 held = ticks_diff(stamp, self._pressed_at)
                 self._pressed_at = None
-                if held < LONG_PRESS_MS and self.alarm is not None and self.alarm.button_press(now):
+                # A-46, A-55: a long press, or any press while the factory reset waits for its
+                # confirmation, belongs to the reset; then the alarm, then the socket
+                if self.factory_reset.release(held, now):
+                    self.log.line("BUTTON", "held %d ms: factory reset" % held)
+                elif self.alarm is not None and self.alarm.button_press(now):
                     self.log.line("BUTTON", "short press: alarm disarmed (socket not toggled, A-46)")
-                elif held < LONG_PRESS_MS:
+                else:
                     self.socket.toggle(now)
                     self.log.line("BUTTON", "short press: socket %s" % _onoff(self.socket.on))
-                else:
-                    self.log.line(
-                        "BUTTON", "held %d s (factory reset comes with that feature)" % (held // 1000)
-                    )
             ev = self.hw.button.next_event()
+
+    def _factory_restore(self, now) -> None:
+        # the confirmed factory reset (A-55): factory state stored, then a reboot (no return)
+        restore_factory_state(
+            self.store,
+            self.settings,
+            self._persist_settings,
+            self.socket,
+            self.alarm,
+            self.boot_flags,
+            self.log,
+            now,
+        )
+        self.log.line("FACTORY", "rebooting")
+        self.hw.reset()
 
     def _after_changes(self) -> None:
         on = self.socket.on
@@ -271,24 +360,42 @@ class Device:
             if self.store.save(KIND_SOCKET, bytes((1 if settled else 0,))):
                 self._settled_stored = settled
 
-    def _show_leds(self) -> None:
+    def _show_leds(self, now) -> None:
         leds = self.hw.leds
         modem = self.modem
         sim_error = modem.state == SIM_ERROR
-        mains = self.hw.mains.value if self.hw.mains is not None else True
         alarm = self.alarm
-        if sim_error:  # POWER priorities, A-56
+        # POWER priorities (A-56): a SIM problem, the alarm's patterns, then the supply: on,
+        # or dark on a 707 running from its battery (POWER shows the mains input). The alarm's
+        # patterns win over the battery: dark would read as "disarmed" while the alarm still
+        # guards the house through the cut (host_tests/scenarios/alarm/power.scn).
+        if sim_error:
             power = "sim-error"
         elif alarm is not None and alarm.alerting:
             power = "fast"
         elif alarm is not None and alarm.armed:
             power = "blink-1s"
         else:
-            power = "on" if mains else "off"
+            power = "off" if self.power.on_battery else "on"
+        out = "fast" if sim_error else ("on" if self.socket.on else "off")
+        mic = self._mic_led()
+        # every LED but GSM: the start-up flash (R134), the factory-reset confirmation (A-55)
+        special = None
+        if self._boot_flash_until is not None:
+            if ticks_diff(now, self._boot_flash_until) < 0:
+                special = "boot"
+            else:
+                self._boot_flash_until = None
+        if self.factory_reset.confirming:
+            special = "fast"
+        if special is not None:
+            power = out = special
+            if not self.model.endswith("L"):
+                mic = special  # Light models have no MIC LED (A-59)
         leds.show("POWER", power)
         leds.show("GSM", "blink-3s" if modem.state == READY and modem.registered else "blink-1s")
-        leds.show("OUT", "fast" if sim_error else ("on" if self.socket.on else "off"))
-        leds.show("MIC", self._mic_led())
+        leds.show("OUT", out)
+        leds.show("MIC", mic)
 
     def _mic_led(self) -> str:
         # steady while the microphone is live, blinking while calling out (A-24, A-56)

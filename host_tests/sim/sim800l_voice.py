@@ -25,6 +25,8 @@ Formats and sources:
   several SIM800 projects: ``+CUSD: 0, "Balance:40,60r", 15``); a UCS2 answer is
   shown as hex with dcs 72 (``+CUSD: 0, "003200300030...", 72``, a SIM800 project
   log); with AT+CSCS="HEX" the SIM800L printed only ``+CUSD: 2`` (028).
+  ``AT+CUSD=2`` cancels the session (27.007 §7.15, <n>=2 "cancel session"): an answer the
+  network sends after that is not presented.
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ class VoiceService:
         self.clcc_urc = 0
         self.cvhu = 0
         self.cusd_n = 0
+        self.ussd_open = False  # a request was sent and neither answered nor cancelled
         self.clvl = 50
         self.cmic = [0, 0, 0, 0]
         self.chf = [0, 0]
@@ -228,8 +231,9 @@ class VoiceService:
         self._final_or_urc(result)
 
     def ussd_result(self, text: str) -> None:
-        if not self.cusd_n:
+        if not self.cusd_n or not self.ussd_open:
             return
+        self.ussd_open = False
         cs = self.m.cscs
         if cs == "HEX":
             self.m.urc("+CUSD: 2")
@@ -382,6 +386,7 @@ class VoiceService:
         if len(a) > 2:
             int_arg(a, 2, 15, 0, 255)
         if n == 2:
+            self.ussd_open = False
             return ok(delay=CUSD_MS)
         self.cusd_n = n
         if code is None:
@@ -393,5 +398,6 @@ class VoiceService:
                 code = bytes.fromhex(code).decode("utf-16-be")
             except (ValueError, UnicodeDecodeError):
                 return error()
+        self.ussd_open = True
         self.m.network.device_ussd(code)
         return ok(delay=CUSD_MS)

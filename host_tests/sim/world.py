@@ -356,4 +356,6 @@ def classify_led(words: list[int] | None) -> str:
         return "fast"
     if seconds == 3 and flashes == 4 and on_fraction > 0.5:
         return "sim-error"
+    if seconds == 2 and flashes == 3:
+        return "boot"  # the start-up flash; not a scenario pattern name
     return "unknown(%s)" % ",".join("%08X" % w for w in words)

@@ -71,6 +71,11 @@ class Hardware:
         self.leds = Leds({name: _pin(leds[name]) for name in leds})
         sense = config.get("mains_sense")
         self.mains = Input(_pin(sense)) if sense else None
+        # Optional pin holding the battery on (A-52): driven to its on level from here on;
+        # the power feature releases it to cut the battery off after a mains failure.
+        latch = config.get("power_latch")
+        on_level = config.get("power_latch_on_level", True)
+        self.power_latch = Output(_pin(latch), value=True, active_high=on_level) if latch else None
         ow = config.get("onewire")
         probe = ow and not str(config.get("model", "707")).endswith("L")  # Light: no probe (R2)
         self.thermometer = Thermometer(_pin(ow), self.clock.now()) if probe else None
@@ -80,3 +85,7 @@ class Hardware:
         self.power_on_boot = str(cpu.reset_reason).split(".")[-1] in ("POWER_ON", "BROWNOUT", "RESET_PIN")
         self.uid = bytes(cpu.uid)
         self.watchdog = Watchdog()
+
+    def reset(self) -> None:
+        """Reboot the MCU now (factory reset); the next boot's reset reason is SOFTWARE."""
+        microcontroller.reset()

@@ -26,6 +26,10 @@ PATTERNS = {
     "blink-3s": (0x0000000F, 0, 0),  # 125 ms flash every third second
     "fast": (0x0F0F0F0F,),  # 4 flashes a second
     "sim-error": (0x0F0F0F0F, 0xFFFFFFFF, 0xFFFFFFFF),  # 1 s fast, then 2 s lit
+    # start-up (R134, A-56): 3 flashes, 250 ms on / 250 ms off, then dark to the end of the
+    # 2 s buffer. The device shows it for 1.5 s (BOOT_FLASH_MS in device.py): a change lands
+    # on a buffer boundary, so the next pattern follows one pass of it.
+    "boot": (0x00FF00FF, 0x000000FF),
 }
 
 

@@ -60,6 +60,7 @@ CALL_URCS = (
     "+CRING:",
 )
 TIME_URCS = ("*PSUTTZ:", "+CTZV:", "DST:", "+CIEV:")
+MAX_CUSD_LINES = 8  # a USSD text in IRA with line breaks: at most this many more lines
 
 
 def csq_to_dbm(info):
@@ -106,6 +107,8 @@ class Modem:
         self.cmti = []
         self.call_urcs = []
         self.time_urcs = []
+        self.ussd_urcs = []
+        self._cusd_lines = 0  # lines still taken as the text of an open +CUSD string
         self._enter(BOOTING, now)
 
     @property
@@ -122,6 +125,12 @@ class Modem:
         """The oldest network-time URC (*PSUTTZ, +CTZV, DST, +CIEV), or None."""
         if self.time_urcs:
             return self.time_urcs.pop(0)
+        return None
+
+    def take_ussd_urc(self):
+        """The oldest ``+CUSD:`` line, or a line that continues its text; or None."""
+        if self.ussd_urcs:
+            return self.ussd_urcs.pop(0)
         return None
 
     # -- loop ----------------------------------------------------------------
@@ -330,10 +339,17 @@ class Modem:
             self._log.line("MODEM", line)
             self.power_cycle("modem powered down", now)
             return
-        if starts_with_any(line, CALL_URCS):
+        if line.startswith("+CUSD:"):
+            _bounded_append(self.ussd_urcs, line)
+            # an unclosed quote: the text has line breaks (IRA) and goes on over the next lines
+            self._cusd_lines = MAX_CUSD_LINES if line.count('"') % 2 else 0
+        elif starts_with_any(line, CALL_URCS):
             _bounded_append(self.call_urcs, line)
         elif starts_with_any(line, TIME_URCS):
             _bounded_append(self.time_urcs, line)
+        elif self._cusd_lines:
+            _bounded_append(self.ussd_urcs, line)
+            self._cusd_lines = 0 if line.count('"') % 2 else self._cusd_lines - 1
 
     def _set_registration(self, stat, now) -> None:
         registered = stat in (1, 5)
