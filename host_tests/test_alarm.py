@@ -10,11 +10,11 @@ import pytest
 
 from isocket import alarm_log
 from isocket.alarm import Alarm
-from isocket.alarm_log import KIND_ALARM_LOG, AlarmLog
+from isocket.alarm_log import AlarmLog
 from isocket.commands import INCORRECT_VALUE, Refusal, match
 from isocket.micro_relay import MicroRelay
 from isocket.settings import Settings
-from isocket.storage import RecordStore
+from isocket.storage import KIND_ALARM_LOG, RecordStore
 
 WRAP = 1 << 29
 S = 1000

@@ -18,11 +18,10 @@ from isocket.factory_reset import (
 )
 from isocket.main_socket import MainSocket
 from isocket.settings import Settings
-from isocket.storage import RecordStore
+from isocket.storage import KIND_SETTINGS, RecordStore
 
 WRAP = 1 << 29
 S = 1000
-KIND_SETTINGS = 1
 
 
 def at(t):

@@ -5,11 +5,11 @@ Times run across the 2**29 ticks wrap (``t0`` near it)."""
 
 import pytest
 
-from isocket.boot_flags import KIND_FLAGS, BootFlags
+from isocket.boot_flags import BootFlags
 from isocket.main_socket import MainSocket
 from isocket.power import CLOCK_WAIT_MS, CUT_AFTER_MS, DEBOUNCE_MS, PowerMonitor
 from isocket.settings import Settings
-from isocket.storage import RecordStore
+from isocket.storage import KIND_BOOT_FLAGS, RecordStore
 from isocket.wallclock import fmt, from_seconds, to_seconds
 
 WRAP = 1 << 29
@@ -439,7 +439,7 @@ def test_boot_flags_round_trip_and_garbage():
     assert not h.restore_owed and h.window_at_boot
     for body in (b"", b"\x01", b"\x02\x01", b"\x01\x04", b"\x01\x01\x00"):
         s = RecordStore(bytearray(b"\xff" * 4096))
-        s.save(KIND_FLAGS, body)
+        s.save(KIND_BOOT_FLAGS, body)
         b = BootFlags(s)
         assert not b.restore_owed and not b.window_at_boot, body
 

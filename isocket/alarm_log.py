@@ -15,9 +15,9 @@ entries not yet stored; SHOWALARMLOG always shows the entries in RAM.
 
 from adafruit_ticks import ticks_add, ticks_diff
 
+from isocket.storage import KIND_ALARM_LOG
 from isocket.wallclock import from_seconds, to_seconds, valid
 
-KIND_ALARM_LOG = 3
 MAX_ENTRIES = 10
 LAYOUT_VERSION = 1
 UNKNOWN = 0xFFFFFFFF

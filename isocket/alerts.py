@@ -35,7 +35,7 @@ class AlertSender:
         if not numbers:
             self._log.line("ALERT", "%s: no alert numbers, not sent: %s" % (kind, text.replace("\n", " | ")))
             return 0
-        stamps = [t for t in self._sent.get(kind, ()) if ticks_diff(now, t) < HOUR_MS]
+        stamps = self._forget_old(self._sent.get(kind, []), now)
         if len(stamps) >= MAX_PER_HOUR:
             self._log.line("ALERT", "%s: %d this hour already, not sent: %s" % (kind, MAX_PER_HOUR, text))
             return 0
@@ -49,3 +49,18 @@ class AlertSender:
                 queued += 1
         self._log.line("ALERT", "%s to %d number(s): %s" % (kind, queued, text.replace("\n", " | ")))
         return queued
+
+    def poll(self, now: int) -> None:
+        """Forget events older than an hour, every pass: ticks_diff is only meaningful within
+        ~3 days, so a stamp must never get that old."""
+        for kind in self._sent:
+            self._forget_old(self._sent[kind], now)
+
+    @staticmethod
+    def _forget_old(stamps, now):
+        while stamps and ticks_diff(now, stamps[0]) >= HOUR_MS:
+            stamps.pop(0)
+        return stamps
+
+    def next_deadline(self, now: int):
+        return None

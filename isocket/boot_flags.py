@@ -13,7 +13,8 @@ Anything else (another length, version or unknown bits) reads as both flags clea
 is untrusted. Each change writes one 15-byte record; an unchanged body writes nothing.
 """
 
-KIND_FLAGS = 5
+from isocket.storage import KIND_BOOT_FLAGS
+
 LAYOUT_VERSION = 1
 _RESTORE_OWED = 0x01
 _WINDOW_AT_BOOT = 0x02
@@ -26,7 +27,7 @@ class BootFlags:
         self._store = store
         self.restore_owed = False
         self.window_at_boot = False
-        body = store.load(KIND_FLAGS)
+        body = store.load(KIND_BOOT_FLAGS)
         if body is not None and len(body) == 2 and body[0] == LAYOUT_VERSION:
             bits = body[1]
             if not bits & ~(_RESTORE_OWED | _WINDOW_AT_BOOT):
@@ -38,9 +39,9 @@ class BootFlags:
         return bytes((LAYOUT_VERSION, bits))
 
     def save(self) -> bool:
-        if self._store.load(KIND_FLAGS) is None and self.body() == bytes((LAYOUT_VERSION, 0)):
+        if self._store.load(KIND_BOOT_FLAGS) is None and self.body() == bytes((LAYOUT_VERSION, 0)):
             return True  # nothing stored means both clear: no record needed
         try:
-            return bool(self._store.save(KIND_FLAGS, self.body()))
+            return bool(self._store.save(KIND_BOOT_FLAGS, self.body()))
         except Exception:
             return False

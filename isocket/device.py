@@ -24,10 +24,8 @@ from isocket.modem.sms import PRIO_REPLY, SmsService
 from isocket.power import PowerMonitor
 from isocket.ring_actions import RingActions
 from isocket.settings import Settings
-from isocket.storage import RecordStore
+from isocket.storage import KIND_SETTINGS, KIND_SOCKET, RecordStore
 
-KIND_SETTINGS = 1
-KIND_SOCKET = 2
 BOOT_FLASH_MS = 1500  # the start-up flash: 3 x (250 ms on, 250 ms off) (R134, A-56)
 
 
@@ -126,7 +124,14 @@ class Device:
         self.factory_reset = FactoryReset(self._factory_restore, self.log)
         self.features.append(self.factory_reset)  # fed by the button (_poll_button); no command rows
         self._boot_flash_until: int | None = ticks_add(now, BOOT_FLASH_MS)
-        self._parts: list = [self.at, self.modem, self.sms, self.socket, self.processor] + self.features
+        self._parts: list = [
+            self.at,
+            self.modem,
+            self.sms,
+            self.socket,
+            self.processor,
+            self.alerts,
+        ] + self.features
         self.console_in = ConsoleInput(hw.console)
         self._pressed_at = None
         self._last = now
@@ -144,7 +149,7 @@ class Device:
                 self.processor,
                 self.log,
                 now,
-                self._calls_idle,
+                self._modem_quiet,
             )
         )
         self.status.clock = self.clock
@@ -153,12 +158,12 @@ class Device:
         from isocket.modem.ussd import Ussd
         from isocket.saldo import Saldo
 
-        ussd = Ussd(self.at, self.modem, self.log, now)
-        self._add(Saldo(self.settings, ussd, self.sms, self.processor, self.log))
+        self.ussd = Ussd(self.at, self.modem, self.log, now)
+        self._add(Saldo(self.settings, self.ussd, self.sms, self.processor, self.log))
         # mains presence, power-failure notifier, battery cut-off on every model
         self.power = PowerMonitor(
             self.hw.mains,
-            getattr(self.hw, "power_latch", None),
+            self.hw.power_latch,
             self.model,
             self.settings,
             self.socket,
@@ -275,6 +280,7 @@ class Device:
         self._poll_button(now)
         self.socket.poll(now)
         self.processor.poll(now)
+        self.alerts.poll(now)
         for feature in self.features:
             feature.poll(now)
         self._after_changes()
@@ -297,8 +303,9 @@ class Device:
     def _in_call(self) -> bool:
         return self.calls.state in ("dialling", "talking")
 
-    def _calls_idle(self) -> bool:
-        return self.calls.state == "idle"
+    def _modem_quiet(self) -> bool:
+        # no call and no USSD session (its AT+CSCS="UCS2" must not be saved by AT&W)
+        return self.calls.state == "idle" and not self.ussd.busy
 
     def _handle_sms(self, msg, now) -> None:
         self.log.line("SMS in", "%s: %s" % (msg.sender, _quote(msg.text)))

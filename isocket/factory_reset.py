@@ -20,14 +20,12 @@ command for it (R142).
 
 from adafruit_ticks import ticks_add, ticks_diff
 
-from isocket.alarm_log import KIND_ALARM_LOG
 from isocket.alarm_log import pack as pack_alarm_log
 from isocket.settings import Settings
+from isocket.storage import KIND_ALARM_LOG, KIND_SCHEDULER, KIND_SOCKET
 
 LONG_PRESS_MS = 5000
 CONFIRM_MS = 10_000
-KIND_SOCKET = 2
-KIND_SCHEDULER = 4
 EMPTY_SCHEDULER = bytes((1,))  # isocket.scheduler.pack([]): version 1, no rules
 
 

@@ -51,9 +51,9 @@ from adafruit_ticks import ticks_add, ticks_diff
 from isocket.commands import EXECUTE_ERROR, INCORRECT_VALUE, Refusal, ascii_upper
 from isocket.modem.sms import PRIO_REPORT
 from isocket.security_commands import ok
+from isocket.storage import KIND_SCHEDULER
 from isocket.wallclock import from_seconds, to_seconds, valid
 
-KIND_SCHEDULER = 4
 LAYOUT_VERSION = 1
 MAX_RULES = 8
 ACTIONS = ("ON", "OFF", "INF", "AON", "AOF")

@@ -35,6 +35,13 @@ Limitation: one sector, no second copy: a power cut during a compaction erase lo
 log; callers fall back to defaults when ``load`` returns None.
 """
 
+# Record kinds, all in one place so that two features can never share one (docs/storage.md).
+KIND_SETTINGS = 1  # isocket.settings body
+KIND_SOCKET = 2  # the remembered socket state, one byte
+KIND_ALARM_LOG = 3  # isocket.alarm_log
+KIND_SCHEDULER = 4  # isocket.scheduler rules
+KIND_BOOT_FLAGS = 5  # isocket.boot_flags
+
 _MAGIC0 = 0x69
 _MAGIC1 = 0x53
 _VERSION = 1
