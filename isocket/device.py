@@ -384,7 +384,8 @@ class Device:
             power = "blink-1s"
         else:
             power = "off" if self.power.on_battery else "on"
-        out = "fast" if sim_error else ("on" if self.socket.on else "off")
+        modem_error = sim_error or modem.silent  # a SIM problem, or a modem not answering
+        out = "fast" if modem_error else ("on" if self.socket.on else "off")
         mic = self._mic_led()
         # every LED but GSM: the start-up flash (R134), the factory-reset confirmation
         special = None

@@ -23,6 +23,7 @@ PROBE_AGAIN_MS = 2000
 SIM_RETRY_MS = 30000
 SMS_WAIT_MS = 2000
 UNREGISTERED_CYCLE_MS = 600000  # 10 minutes without registration
+SILENT_MS = 30000  # no answer for this long: the OUT LED shows the error pattern
 MAX_TIMEOUTS = 3
 BACKOFF_MAX_MS = 1800000
 
@@ -104,6 +105,8 @@ class Modem:
         self.signal_dbm = None
         self.sim_state = "unknown"
         self.restarts = 0
+        self.silent = False  # has not answered for SILENT_MS (A-56: OUT blinks fast)
+        self._answered_at = now
         self.cmti = []
         self.call_urcs = []
         self.time_urcs = []
@@ -144,6 +147,13 @@ class Modem:
         if self._at.echo_seen and self.state == READY:
             self._at.echo_seen = False
             self._restarted("echo is back on", now)
+        if self.state in (POWER_OFF, BOOTING):
+            if not self.silent and ticks_diff(now, self._answered_at) > SILENT_MS:
+                self.silent = True
+                self._log.line("MODEM", "no answer for %d s" % (SILENT_MS // 1000))
+        else:
+            self._answered_at = now  # past BOOTING: it answers
+            self.silent = False
         step = (
             self._poll_power_off,
             self._poll_booting,
