@@ -38,7 +38,7 @@ from isocket.alerts import HOUR_MS, MAX_PER_HOUR, dial_string
 from isocket.commands import INCORRECT_VALUE, Refusal, ascii_upper
 from isocket.security_commands import enum_reply, ok
 from isocket.settings import ENUMS
-from isocket.wallclock import fmt, valid
+from isocket.wallclock import fmt, read_wall
 
 HOLD_OFF_MS = 60_000
 CHANGE_GAP_MS = 60_000
@@ -228,20 +228,13 @@ class Alarm:
             self._start(now)
 
     # --- sessions
-    def _wall(self, now: int):
-        try:
-            t = self._status.wall_time(now)
-        except Exception:
-            return None
-        return t if valid(t) else None
-
     def _stamp(self, now: int) -> str:
-        wall = self._wall(now)
+        wall = read_wall(self._status, now)
         return fmt(wall) if wall is not None else UNKNOWN_TIME
 
     def _rise(self, now: int) -> None:
         # the start actions every mode shares: log entry, micro relay (A-45 step 2)
-        self.alarm_log.add(self._wall(now), now)
+        self.alarm_log.add(read_wall(self._status, now), now)
         if self._micro is not None:
             self._micro.alarm_on(self._settings.microrelay_time, now)
 

@@ -22,7 +22,7 @@ from isocket.phone_numbers import normalise_sender
 from isocket.rate_limit import ReplyLimiter
 from isocket.security_commands import SecurityCommands, ok
 from isocket.settings import RESTART_TIME_RANGE
-from isocket.wallclock import fmt, from_seconds, to_seconds, valid
+from isocket.wallclock import fmt, from_seconds, read_wall, to_seconds
 
 WINDOW_MS = 30 * 60_000
 MAX_COMMAND = 30
@@ -234,13 +234,6 @@ class CommandProcessor(SecurityCommands):
         except Exception:
             return False
 
-    def _wall(self, now: int) -> tuple | None:
-        try:
-            t = self.status.wall_time(now)
-        except Exception:
-            return None
-        return t if valid(t) else None
-
     # --- main socket handlers
     def do_switch(self, cmd, value, now):
         self.socket.switch(cmd.arg == "ON", now)
@@ -274,7 +267,7 @@ class CommandProcessor(SecurityCommands):
             lines.append("Microrelay " + ("ON" if st.micro_relay_on() else "OFF"))
         lines.append(signal_line(getattr(st, "signal_dbm", None)))
         if not self.light:
-            wall = self._wall(now)
+            wall = read_wall(self.status, now)
             t = st.temperature()
             lines.append("TEMP: N/A" if t is None else "TEMP: %dC" % t)
             lines.append("ALARMF: " + ("Enabled" if self.settings.alarm_armed else "Disabled"))
@@ -285,7 +278,7 @@ class CommandProcessor(SecurityCommands):
     def do_runtime(self, cmd, value, now):
         state = "ON" if self.socket.on else "OFF"
         elapsed = self.socket.elapsed_ms(now)
-        wall = self._wall(now)
+        wall = read_wall(self.status, now)
         if wall is not None:
             start = to_seconds(wall) - elapsed // 1000
             if start >= 0:

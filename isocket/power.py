@@ -31,7 +31,7 @@ Not measured, so not done: skipping the notifier below the battery's safe discha
 
 from adafruit_ticks import ticks_add, ticks_diff
 
-from isocket.wallclock import fmt, from_seconds, to_seconds, valid
+from isocket.wallclock import fmt, from_seconds, read_wall, to_seconds
 
 DEBOUNCE_MS = 3000
 CUT_AFTER_MS = 6 * 60_000
@@ -82,7 +82,7 @@ class PowerMonitor:
         if self.battery and self._mains is not None:
             self._debounce(now)
         if self._boot_restore and self.present and self._edge_at is None:
-            if self._wall(now) is not None or ticks_diff(now, self._boot_at) >= CLOCK_WAIT_MS:
+            if read_wall(self._status, now) is not None or ticks_diff(now, self._boot_at) >= CLOCK_WAIT_MS:
                 self._boot_restore = False
                 self._restored(now, self._boot_at)
         if self._cut_at is not None:
@@ -185,16 +185,9 @@ class PowerMonitor:
             self._line("battery cut-off failed: %s" % e)
 
     # --- time stamps
-    def _wall(self, now: int):
-        try:
-            t = self._status.wall_time(now)
-        except Exception:
-            return None
-        return t if valid(t) else None
-
     def _stamp(self, now: int, at: int) -> str:
         """The wall time at tick ``at`` (a few seconds before ``now``), as the texts write it."""
-        wall = self._wall(now)
+        wall = read_wall(self._status, now)
         if wall is None:
             return UNKNOWN_TIME
         secs = to_seconds(wall) - (max(0, ticks_diff(now, at)) + 500) // 1000

@@ -52,7 +52,7 @@ from isocket.commands import EXECUTE_ERROR, INCORRECT_VALUE, Refusal, ascii_uppe
 from isocket.modem.sms import PRIO_REPORT
 from isocket.security_commands import ok
 from isocket.storage import KIND_SCHEDULER
-from isocket.wallclock import from_seconds, to_seconds, valid
+from isocket.wallclock import from_seconds, read_wall, to_seconds
 
 LAYOUT_VERSION = 1
 MAX_RULES = 8
@@ -242,15 +242,8 @@ class Scheduler:
             best = wait if best is None else min(best, wait)
         return best
 
-    def _wall(self, now: int):
-        try:
-            t = self._status.wall_time(now)
-        except Exception:
-            return None
-        return t if valid(t) else None
-
     def _read(self, now: int) -> None:
-        wall = self._wall(now)
+        wall = read_wall(self._status, now)
         if wall is None:  # no rule runs while the clock is invalid
             self._last = None
             self._second = None

@@ -94,3 +94,12 @@ def valid(t: object) -> bool:
     if not 1 <= day <= days_in_month(year, month):
         return False
     return 0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= second <= 59 and -56 <= tz <= 56
+
+
+def read_wall(status, now):
+    """``status.wall_time(now)`` when it is a valid time, else None; never raises."""
+    try:
+        t = status.wall_time(now)
+    except Exception:
+        return None
+    return t if valid(t) else None
