@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fakes"))  # adafruit_ticks needs no board
 
+from host_tests.fake_modem_port import FakePort
 from isocket.modem.at_engine import AtEngine  # noqa: E402
 from isocket.modem.lines import PROMPT, LineAssembler  # noqa: E402
 
@@ -73,28 +74,8 @@ def test_overlong_line_is_cut() -> None:
     assert drain(la) == ["A" * 800, "OK"]
 
 
-class FakePort:
-    def __init__(self) -> None:
-        self.rx = bytearray()
-        self.written = bytearray()
-        self.sending = False
-
-    def read(self) -> bytes:
-        data, self.rx = bytes(self.rx[:100]), self.rx[100:]
-        return data
-
-    def write(self, data: bytes) -> None:
-        self.written += data
-
-    def flush(self) -> None:
-        pass
-
-    def discard_output(self) -> None:
-        pass
-
-
 def test_urc_inside_a_command_answer() -> None:
-    port = FakePort()
+    port = FakePort(chunk=100)
     at = AtEngine(port)
     cmd = at.submit("AT+CSQ", 1000, "+CSQ:")
     at.poll(0)
@@ -108,7 +89,7 @@ def test_urc_inside_a_command_answer() -> None:
 
 
 def test_prompt_gets_the_pdu_and_errors_end_the_command() -> None:
-    port = FakePort()
+    port = FakePort(chunk=100)
     at = AtEngine(port)
     cmd = at.submit("AT+CMGS=20", 60000, "+CMGS:", data=b"0011\x1a")
     at.poll(0)
@@ -121,7 +102,7 @@ def test_prompt_gets_the_pdu_and_errors_end_the_command() -> None:
 
 
 def test_timeout_and_echo_detection() -> None:
-    port = FakePort()
+    port = FakePort(chunk=100)
     at = AtEngine(port)
     cmd = at.submit("AT", 1000)
     at.poll(0)
@@ -137,7 +118,7 @@ def test_timeout_and_echo_detection() -> None:
 
 
 def test_ticks_wrap() -> None:
-    port = FakePort()
+    port = FakePort(chunk=100)
     at = AtEngine(port)
     start = (1 << 29) - 300
     cmd = at.submit("AT", 1000)
@@ -149,6 +130,6 @@ def test_ticks_wrap() -> None:
 
 
 def test_queue_is_bounded() -> None:
-    at = AtEngine(FakePort())
+    at = AtEngine(FakePort(chunk=100))
     cmds = [at.submit("AT") for _ in range(20)]
     assert cmds.count(None) == 12

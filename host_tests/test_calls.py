@@ -12,6 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fakes"))  # adafruit_ticks needs no board
 
+from host_tests.fake_modem_port import FakePort
 from isocket.modem.at_engine import AtEngine, starts_with_any  # noqa: E402
 from isocket.modem.calls import (  # noqa: E402
     Calls,
@@ -32,26 +33,6 @@ OK = b"\r\nOK\r\n"
 
 def clcc(direction: int, stat: int, number: str = OWNER, toa: int = 145) -> bytes:
     return b'\r\n+CLCC: 1,%d,%d,0,0,"%s",%d,""\r\n' % (direction, stat, number.encode(), toa)
-
-
-class FakePort:
-    def __init__(self) -> None:
-        self.rx = bytearray()
-        self.written = bytearray()
-        self.sending = False
-
-    def read(self) -> bytes:
-        data, self.rx = bytes(self.rx), bytearray()
-        return data
-
-    def write(self, data: bytes) -> None:
-        self.written += data
-
-    def flush(self) -> None:
-        pass
-
-    def discard_output(self) -> None:
-        pass
 
 
 class FakeModem:

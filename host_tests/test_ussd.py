@@ -16,6 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fakes"))  # adafruit_ticks needs no board
 
+from host_tests.fake_modem_port import FakePort
 from isocket.command_processor import REPLY_LATER  # noqa: E402
 from isocket.commands import EXECUTE_ERROR, INCORRECT_VALUE, Refusal  # noqa: E402
 from isocket.modem import ussd as U  # noqa: E402
@@ -164,26 +165,6 @@ def test_encode_code() -> None:
 
 
 # ---------------------------------------------------------------- the client
-
-
-class FakePort:
-    def __init__(self) -> None:
-        self.rx = bytearray()
-        self.written = bytearray()
-        self.sending = False
-
-    def read(self) -> bytes:
-        data, self.rx = bytes(self.rx), bytearray()
-        return data
-
-    def write(self, data: bytes) -> None:
-        self.written += data
-
-    def flush(self) -> None:
-        pass
-
-    def discard_output(self) -> None:
-        pass
 
 
 class Log:
