@@ -364,7 +364,9 @@ class Clock:
                 self._log.line("CLOCK", "AT+CLTS=1;&W -> %s: no network time" % cmd.final)
                 return
             self._log.line("CLOCK", "no network time: AT+CLTS=1 saved, restarting the modem to get it")
-            if not self._send("AT+CFUN=1,1", "restart", RESTART_CMD_MS):
+            if self._send("AT+CFUN=1,1", "restart", RESTART_CMD_MS):
+                self._modem.restart_expected = True
+            else:
                 self._log.line("CLOCK", "could not restart the modem: network time from its next start")
         elif kind == "restart" and not cmd.ok:
             self._log.line("CLOCK", "AT+CFUN=1,1 -> %s: network time from the modem's next start" % cmd.final)

@@ -106,6 +106,7 @@ class Modem:
         self.sim_state = "unknown"
         self.restarts = 0
         self.silent = False  # has not answered for SILENT_MS (A-56: OUT blinks fast)
+        self.restart_expected = False  # a part asked the modem to restart (AT+CFUN=1,1)
         self._answered_at = now
         self.cmti = []
         self.call_urcs = []
@@ -374,7 +375,11 @@ class Modem:
         self.registered = registered
 
     def _restarted(self, why, now) -> None:
-        self._log.line("MODEM", "modem restarted by itself (%s): configuring it again" % why)
+        if self.restart_expected:  # asked for (the clock's AT+CFUN=1,1), not a fault
+            self._log.line("MODEM", "modem restarted as asked (%s): configuring it again" % why)
+        else:
+            self._log.line("MODEM", "modem restarted by itself (%s): configuring it again" % why)
+        self.restart_expected = False
         self._at.abort_all()
         self.registered = False
         self.restarts += 1
