@@ -7,15 +7,8 @@ import pytest
 
 from isocket import alarm_log, scheduler
 from isocket.boot_flags import BootFlags
-from isocket.factory_reset import (
-    CONFIRM_MS,
-    EMPTY_SCHEDULER,
-    KIND_SCHEDULER,
-    KIND_SOCKET,
-    LONG_PRESS_MS,
-    FactoryReset,
-    restore_factory_state,
-)
+from isocket.factory_reset import CONFIRM_MS, LONG_PRESS_MS, FactoryReset
+from isocket.factory_restore import EMPTY_SCHEDULER, KIND_SCHEDULER, KIND_SOCKET, restore_factory_state
 from isocket.main_socket import MainSocket
 from isocket.settings import Settings
 from isocket.storage import KIND_SETTINGS, RecordStore

@@ -20,6 +20,7 @@ from host_tests.fake_modem_port import FakePort
 from isocket.command_processor import REPLY_LATER  # noqa: E402
 from isocket.commands import EXECUTE_ERROR, INCORRECT_VALUE, Refusal  # noqa: E402
 from isocket.modem import ussd as U  # noqa: E402
+from isocket.modem import ussd_text as UT  # noqa: E402
 from isocket.modem.at_engine import AtEngine  # noqa: E402
 from isocket.modem.modem import READY, Modem  # noqa: E402
 from isocket.saldo import MAX_JOBS, Saldo  # noqa: E402
@@ -52,37 +53,37 @@ def ucs2_hex(text: str) -> str:
 
 
 def test_parse_real_answer_lines() -> None:
-    assert U.parse_cusd(LINE_010) == (2, HEX_010, 15)
-    assert U.parse_cusd("+CUSD: 2") == (2, None, None)  # 017, 028 with CSCS HEX
-    assert U.parse_cusd(LINE_028) == (0, "Votre cr\xe9dit  s'\xe9l\xe8ve \xe0 CHF 3.75.", 2)
-    assert U.parse_cusd("+CUSD:4") == (4, None, None)  # 039
-    assert U.parse_cusd('+CUSD: 0, "Balance:40,60r", 15') == (0, "Balance:40,60r", 15)
-    assert U.parse_cusd('+CUSD: 1,"Menu",72') == (1, "Menu", 72)
-    assert U.parse_cusd('+CUSD: 0, "He said "hi"", 15') == (0, 'He said "hi"', 15)
-    assert U.parse_cusd("+CUSD: 0,0041,72") == (0, "0041", 72)  # unquoted hex
+    assert UT.parse_cusd(LINE_010) == (2, HEX_010, 15)
+    assert UT.parse_cusd("+CUSD: 2") == (2, None, None)  # 017, 028 with CSCS HEX
+    assert UT.parse_cusd(LINE_028) == (0, "Votre cr\xe9dit  s'\xe9l\xe8ve \xe0 CHF 3.75.", 2)
+    assert UT.parse_cusd("+CUSD:4") == (4, None, None)  # 039
+    assert UT.parse_cusd('+CUSD: 0, "Balance:40,60r", 15') == (0, "Balance:40,60r", 15)
+    assert UT.parse_cusd('+CUSD: 1,"Menu",72') == (1, "Menu", 72)
+    assert UT.parse_cusd('+CUSD: 0, "He said "hi"", 15') == (0, 'He said "hi"', 15)
+    assert UT.parse_cusd("+CUSD: 0,0041,72") == (0, "0041", 72)  # unquoted hex
 
 
 def test_parse_garbage() -> None:
     for line in ("+CUSD:", "+CUSD: x", "+CUSD: 0 junk", "+CUSD: ,", "RING", "+CUSD 0", ""):
-        assert U.parse_cusd(line) is None, line
-    assert U.parse_cusd("+CUSD: 0,") == (0, None, None)
-    assert U.parse_cusd('+CUSD: 0, "cut sho') == (0, "cut sho", None)  # line cut / continued
-    assert U.parse_cusd('+CUSD: 0, "x", abc') == (0, "x", None)
-    assert U.parse_cusd('+CUSD: 0, "x", 999') == (0, "x", None)
-    assert U.parse_cusd('+CUSD: 0, "x", 15, 7') == (0, "x", None)
-    assert U.parse_cusd("+CUSD: 123") is None
+        assert UT.parse_cusd(line) is None, line
+    assert UT.parse_cusd("+CUSD: 0,") == (0, None, None)
+    assert UT.parse_cusd('+CUSD: 0, "cut sho') == (0, "cut sho", None)  # line cut / continued
+    assert UT.parse_cusd('+CUSD: 0, "x", abc') == (0, "x", None)
+    assert UT.parse_cusd('+CUSD: 0, "x", 999') == (0, "x", None)
+    assert UT.parse_cusd('+CUSD: 0, "x", 15, 7') == (0, "x", None)
+    assert UT.parse_cusd("+CUSD: 123") is None
 
 
 def test_dcs_alphabets() -> None:
-    assert U.dcs_alphabet(None) == U.GSM7
+    assert UT.dcs_alphabet(None) == UT.GSM7
     for dcs in (0, 2, 15, 0x10, 0x20, 0x3F, 0x40, 0xF0, 0xF3, 0x12, 0xA0, 300):
-        assert U.dcs_alphabet(dcs) == U.GSM7, dcs
+        assert UT.dcs_alphabet(dcs) == UT.GSM7, dcs
     for dcs in (0x44, 0xF4, 0xF7, 0x94):
-        assert U.dcs_alphabet(dcs) == U.BIT8, dcs
+        assert UT.dcs_alphabet(dcs) == UT.BIT8, dcs
     for dcs in (72, 0x11, 0x98):
-        assert U.dcs_alphabet(dcs) == U.UCS2, dcs
-    assert U.dcs_alphabet(0x60) == U.UNREADABLE  # compressed
-    assert U.dcs_alphabet(0x68) == U.UNREADABLE
+        assert UT.dcs_alphabet(dcs) == UT.UCS2, dcs
+    assert UT.dcs_alphabet(0x60) == UT.UNREADABLE  # compressed
+    assert UT.dcs_alphabet(0x68) == UT.UNREADABLE
 
 
 # ---------------------------------------------------------------- decoding
@@ -90,73 +91,73 @@ def test_dcs_alphabets() -> None:
 
 def test_decode_ucs2_labelled_dcs15_in_ucs2_charset() -> None:
     # 010: the modem in UCS2 converts the 7-bit answer to UCS2 hex, as 27.007 says
-    assert U.decode(HEX_010, 15, "UCS2") == TEXT_010
+    assert UT.decode(HEX_010, 15, "UCS2") == TEXT_010
 
 
 def test_decode_ucs2_labelled_dcs15_in_ira() -> None:
     # the same hex while the firmware thinks the modem is in IRA: still read as UCS2
-    assert U.decode(HEX_010, 15, "IRA") == TEXT_010
-    assert U.decode(ucs2_hex(RUB), 15, "IRA") == RUB
+    assert UT.decode(HEX_010, 15, "IRA") == TEXT_010
+    assert UT.decode(ucs2_hex(RUB), 15, "IRA") == RUB
     # ... but plain text that happens to be hex digits stays text
-    assert U.decode("12345678", 15, "IRA") == "12345678"
-    assert U.decode("00000000", 15, "IRA") == "00000000"
-    assert U.decode("CAFE", 15, "IRA") == "CAFE"
+    assert UT.decode("12345678", 15, "IRA") == "12345678"
+    assert UT.decode("00000000", 15, "IRA") == "00000000"
+    assert UT.decode("CAFE", 15, "IRA") == "CAFE"
 
 
 def test_decode_ira_text_and_latin1_bytes() -> None:
-    assert U.decode("Your balance is 5.00 EUR", 15, "IRA") == "Your balance is 5.00 EUR"
+    assert UT.decode("Your balance is 5.00 EUR", 15, "IRA") == "Your balance is 5.00 EUR"
     # 028: 8-bit bytes in IRA are Latin-1
-    assert U.decode("Votre cr\xe9dit  s'\xe9l\xe8ve \xe0 CHF 3.75.", 2, "IRA") == (
+    assert UT.decode("Votre cr\xe9dit  s'\xe9l\xe8ve \xe0 CHF 3.75.", 2, "IRA") == (
         "Votre crédit  s'élève à CHF 3.75."
     )
 
 
 def test_decode_ucs2_dcs72_in_every_charset() -> None:
     for cs in ("IRA", "GSM", "UCS2", "HEX"):
-        assert U.decode(ucs2_hex(RUB), 72, cs) == RUB
-    assert U.decode(ucs2_hex("Saldo 5 €"), 72, "UCS2") == "Saldo 5 €"
-    assert U.decode(ucs2_hex("ok 😀"), 72, "UCS2") == "ok 😀"  # a surrogate pair
-    assert U.decode("D83D", 72, "UCS2") == "?"  # a lone surrogate
-    assert U.decode("Already text", 72, "IRA") == "Already text"
+        assert UT.decode(ucs2_hex(RUB), 72, cs) == RUB
+    assert UT.decode(ucs2_hex("Saldo 5 €"), 72, "UCS2") == "Saldo 5 €"
+    assert UT.decode(ucs2_hex("ok 😀"), 72, "UCS2") == "ok 😀"  # a surrogate pair
+    assert UT.decode("D83D", 72, "UCS2") == "?"  # a lone surrogate
+    assert UT.decode("Already text", 72, "IRA") == "Already text"
 
 
 def test_decode_ucs2_with_language_prefix() -> None:
     # dcs 0x11: two 7-bit language characters in two octets before the UCS2 text
-    assert U.decode("6531" + ucs2_hex("Hi"), 0x11, "UCS2") == "Hi"
-    assert U.decode("EN\rBalance 3", 0x10, "IRA") == "Balance 3"
-    assert U.decode(ucs2_hex("EN\rBalance 3"), 0x10, "UCS2") == "Balance 3"
+    assert UT.decode("6531" + ucs2_hex("Hi"), 0x11, "UCS2") == "Hi"
+    assert UT.decode("EN\rBalance 3", 0x10, "IRA") == "Balance 3"
+    assert UT.decode(ucs2_hex("EN\rBalance 3"), 0x10, "UCS2") == "Balance 3"
 
 
 def test_decode_8bit() -> None:
-    assert U.decode("536F6C646F20E9", 0x44, "IRA") == "Soldo é"
-    assert U.decode("536F6C646F", 0xF4, "UCS2") == "Soldo"
-    assert U.decode("not hex", 0x44, "IRA") == "not hex"
+    assert UT.decode("536F6C646F20E9", 0x44, "IRA") == "Soldo é"
+    assert UT.decode("536F6C646F", 0xF4, "UCS2") == "Soldo"
+    assert UT.decode("not hex", 0x44, "IRA") == "not hex"
 
 
 def test_decode_gsm7_hex_forms() -> None:
     # 27.007 "HEX": one 7-bit character per octet
-    assert U.decode("2A31303023", 15, "HEX") == "*100#"
-    assert U.decode("1B65", 15, "HEX") == "€"
+    assert UT.decode("2A31303023", 15, "HEX") == "*100#"
+    assert UT.decode("1B65", 15, "HEX") == "€"
     # packed septets, as Huawei sticks print them whatever the character set
-    assert U.decode("AA182C3602", 15, "HEX") == "*101#"
-    assert U.decode("AA180C3602", 15, "UCS2") == "*100#"
+    assert UT.decode("AA182C3602", 15, "HEX") == "*101#"
+    assert UT.decode("AA180C3602", 15, "UCS2") == "*100#"
     # 7 characters in 7 octets: the spare septet is CR padding (23.038 §6.1.2.3.1), or zeros
-    assert U.decode("41E19058341E1B", 15, "HEX") == "ABCDEFG"
-    assert U.decode("41E19058341E01", 15, "HEX") == "ABCDEFG"
+    assert UT.decode("41E19058341E1B", 15, "HEX") == "ABCDEFG"
+    assert UT.decode("41E19058341E01", 15, "HEX") == "ABCDEFG"
 
 
 def test_decode_gsm_charset() -> None:
-    assert U.decode("Saldo {", 15, "GSM") == "Saldo ä"
+    assert UT.decode("Saldo {", 15, "GSM") == "Saldo ä"
 
 
 def test_decode_cleans_and_bounds() -> None:
-    assert U.decode("a\r\nb\rc\nd\te\x07f\x1b", 15, "IRA") == "a\nb\nc\nd ef"
-    assert U.decode(ucs2_hex("  x\r\n"), 15, "UCS2") == "x"
-    assert U.decode("", 15, "UCS2") == ""
-    assert U.decode("0000", 15, "UCS2") == ""  # a control character only
-    assert U.decode("Z" * 5000, 15, "IRA") == "Z" * U.MAX_TEXT
-    assert U.decode("41" * 3000, 15, "UCS2") is not None
-    assert U.decode("abc", 0x60, "IRA") is None  # compressed: unreadable
+    assert UT.decode("a\r\nb\rc\nd\te\x07f\x1b", 15, "IRA") == "a\nb\nc\nd ef"
+    assert UT.decode(ucs2_hex("  x\r\n"), 15, "UCS2") == "x"
+    assert UT.decode("", 15, "UCS2") == ""
+    assert UT.decode("0000", 15, "UCS2") == ""  # a control character only
+    assert UT.decode("Z" * 5000, 15, "IRA") == "Z" * UT.MAX_TEXT
+    assert UT.decode("41" * 3000, 15, "UCS2") is not None
+    assert UT.decode("abc", 0x60, "IRA") is None  # compressed: unreadable
 
 
 def test_encode_code() -> None:
@@ -667,8 +668,8 @@ def test_emulator_answers_per_character_set() -> None:
     r.run(5000)
     line = r.take().decode().strip()
     assert line == '+CUSD: 0, "%s", 15' % ucs2_hex("Saldo 5 €")
-    m, raw, dcs = U.parse_cusd(line)  # type: ignore[misc]
-    assert U.decode(raw, dcs, "UCS2") == "Saldo 5 €"
+    m, raw, dcs = UT.parse_cusd(line)  # type: ignore[misc]
+    assert UT.decode(raw, dcs, "UCS2") == "Saldo 5 €"
     r.send(b'AT+CSCS="IRA"\r')
     r.send(b'AT+CUSD=1,"*101#",15\r')
     r.run(5000)

@@ -31,6 +31,8 @@ clock's; without one they are written ``--/--/--,--:--:--``. Queued SMS are left
 SMS service: "sent" here means queued.
 """
 
+from micropython import const
+
 from adafruit_ticks import ticks_add, ticks_diff
 
 from isocket.alarm_log import AlarmLog
@@ -40,14 +42,14 @@ from isocket.security_commands import enum_reply, ok
 from isocket.settings import ENUMS
 from isocket.wallclock import fmt, read_wall
 
-HOLD_OFF_MS = 60_000
-CHANGE_GAP_MS = 60_000
-RING_MS = 20_000  # each alert number rings this long (R99)
-PLACE_WINDOW_MS = 20_000  # a call not placed within this counts as not reached
-PLACE_RETRY_MS = 1000
-CALL_GRACE_MS = 40_000  # safety net: no outcome this long after the ring time: hang up
-CALL_POLL_MS = 250
-CALL_GAP_MS = 2000  # between two calls: an SMS held back by the call (ALARMOFF) is read (A-51)
+_HOLD_OFF_MS = const(60_000)
+_CHANGE_GAP_MS = const(60_000)
+_RING_MS = const(20_000)  # each alert number rings this long (R99)
+_PLACE_WINDOW_MS = const(20_000)  # a call not placed within this counts as not reached
+_PLACE_RETRY_MS = const(1000)
+_CALL_GRACE_MS = const(40_000)  # safety net: no outcome this long after the ring time: hang up
+_CALL_POLL_MS = const(250)
+_CALL_GAP_MS = const(2000)  # between two calls: an SMS held back by the call (ALARMOFF) is read (A-51)
 UNKNOWN_TIME = "--/--/--,--:--:--"
 ALARM_TEXT = "ALARM! Sensor activated "
 
@@ -195,7 +197,7 @@ class Alarm:
             waits.append(_left(self._hold_until, now))
         elif self.phase == CYCLE:
             if self._calling is not None:
-                waits.append(min(CALL_POLL_MS, _left(self._call_deadline, now)))
+                waits.append(min(_CALL_POLL_MS, _left(self._call_deadline, now)))
             else:
                 waits.append(0 if self._retry_at is None else _left(self._retry_at, now))
         if self._gap_until is not None:
@@ -254,7 +256,7 @@ class Alarm:
             self._numbers = list(numbers)
             self._calling = None
             self._retry_at = None
-            self._place_until = ticks_add(now, PLACE_WINDOW_MS)
+            self._place_until = ticks_add(now, _PLACE_WINDOW_MS)
             self._run_calls(now)
             return
         if mode in ("SMS", "CALL"):
@@ -264,7 +266,7 @@ class Alarm:
     def _complete(self, now: int) -> None:
         if self.armed:
             self.phase = HOLD
-            self._hold_until = ticks_add(now, HOLD_OFF_MS)
+            self._hold_until = ticks_add(now, _HOLD_OFF_MS)
         else:  # disarmed by the button meanwhile: nothing to hold off
             self.phase = OPEN
             self._hold_until = None
@@ -309,13 +311,13 @@ class Alarm:
         number = self._numbers[0]
         placed = False
         try:
-            placed = bool(calls.dial(dial_string(number), RING_MS))
+            placed = bool(calls.dial(dial_string(number), _RING_MS))
         except Exception as e:
             self._line("dial failed: %s" % e)
         if placed:
             self._numbers.pop(0)
             self._calling = number
-            self._call_deadline = ticks_add(now, RING_MS + CALL_GRACE_MS)
+            self._call_deadline = ticks_add(now, _RING_MS + _CALL_GRACE_MS)
             self._retry_at = None
             self._line("calling %s" % number)
         elif ticks_diff(now, self._place_until) >= 0:  # type: ignore[arg-type]
@@ -323,11 +325,11 @@ class Alarm:
             self._numbers.pop(0)
             self._next_number(now)
         else:
-            self._retry_at = ticks_add(now, PLACE_RETRY_MS)
+            self._retry_at = ticks_add(now, _PLACE_RETRY_MS)
 
     def _next_number(self, now: int) -> None:
-        self._retry_at = ticks_add(now, CALL_GAP_MS)
-        self._place_until = ticks_add(now, CALL_GAP_MS + PLACE_WINDOW_MS)
+        self._retry_at = ticks_add(now, _CALL_GAP_MS)
+        self._place_until = ticks_add(now, _CALL_GAP_MS + _PLACE_WINDOW_MS)
 
     # --- ALERT=SMSCHANGE
     def _change_check(self, now: int) -> None:
@@ -344,7 +346,7 @@ class Alarm:
         if state == self._reported:
             return
         self._reported = state
-        self._gap_until = ticks_add(now, CHANGE_GAP_MS)
+        self._gap_until = ticks_add(now, _CHANGE_GAP_MS)
         word = "Activity detected " if state else "No activity "
         self._alerts.send("sensor-state", "Sensor state: " + word + self._stamp(now), now)
 

@@ -13,23 +13,25 @@ the end of that gap (one record for all of them). A power cut inside the gap los
 entries not yet stored; SHOWALARMLOG always shows the entries in RAM.
 """
 
+from micropython import const
+
 from adafruit_ticks import ticks_add, ticks_diff
 
 from isocket.storage import KIND_ALARM_LOG
 from isocket.wallclock import from_seconds, to_seconds, valid
 
-MAX_ENTRIES = 10
-LAYOUT_VERSION = 1
-UNKNOWN = 0xFFFFFFFF
-SAVE_GAP_MS = 5 * 60_000
-_LIMIT = 3155760000  # seconds from 2000-01-01 to 2100-01-01: nothing later is written
+_MAX_ENTRIES = const(10)
+LAYOUT_VERSION = const(1)
+UNKNOWN = const(0xFFFFFFFF)
+_SAVE_GAP_MS = const(5 * 60_000)
+_LIMIT = const(3155760000)  # seconds from 2000-01-01 to 2100-01-01: nothing later is written
 EMPTY = "ALARM log is empty"
 
 
 def pack(entries: list) -> bytes:
     """The body of ``entries`` (ints, oldest first)."""
     out = bytearray((LAYOUT_VERSION,))
-    for e in entries[-MAX_ENTRIES:]:
+    for e in entries[-_MAX_ENTRIES:]:
         out.extend(bytes(((e >> 24) & 0xFF, (e >> 16) & 0xFF, (e >> 8) & 0xFF, e & 0xFF)))
     return bytes(out)
 
@@ -39,7 +41,7 @@ def unpack(body) -> list:
     if body is None or len(body) < 1 or body[0] != LAYOUT_VERSION or (len(body) - 1) % 4:
         raise ValueError("alarm log body")
     n = (len(body) - 1) // 4
-    if n > MAX_ENTRIES:
+    if n > _MAX_ENTRIES:
         raise ValueError("alarm log too long")
     entries = []
     for i in range(n):
@@ -81,7 +83,7 @@ class AlarmLog:
     def add(self, wall, now: int) -> None:
         """Log a session start at wall time ``wall`` (None: the clock is not set)."""
         self.entries.append(entry_for(wall))
-        if len(self.entries) > MAX_ENTRIES:
+        if len(self.entries) > _MAX_ENTRIES:
             self.entries.pop(0)
         self._dirty = True
         self.poll(now)
@@ -104,7 +106,7 @@ class AlarmLog:
             self._gap_until = None  # forgotten before ticks_diff could wrap round
         if self._dirty and self._gap_until is None:
             self._dirty = False
-            self._gap_until = ticks_add(now, SAVE_GAP_MS)
+            self._gap_until = ticks_add(now, _SAVE_GAP_MS)
             ok = self._store.save(KIND_ALARM_LOG, pack(self.entries))
             self.saves += 1
             if self._log is not None:

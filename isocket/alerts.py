@@ -5,13 +5,15 @@ are sent (one event goes to every alert number); the rest are only logged, so a 
 sensor cannot drain the SIM's credit.
 """
 
+from micropython import const
+
 from adafruit_ticks import ticks_diff
 
 from isocket.modem.sms import PRIO_ALERT
 
-MAX_PER_HOUR = 6
-HOUR_MS = 3600000
-MAX_KINDS = 8
+MAX_PER_HOUR = const(6)
+HOUR_MS = const(3600000)
+_MAX_KINDS = const(8)
 
 
 def dial_string(digits: str) -> str:
@@ -39,7 +41,7 @@ class AlertSender:
         if len(stamps) >= MAX_PER_HOUR:
             self._log.line("ALERT", "%s: %d this hour already, not sent: %s" % (kind, MAX_PER_HOUR, text))
             return 0
-        if kind not in self._sent and len(self._sent) >= MAX_KINDS:
+        if kind not in self._sent and len(self._sent) >= _MAX_KINDS:
             return 0
         stamps.append(now)
         self._sent[kind] = stamps

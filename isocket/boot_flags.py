@@ -13,11 +13,13 @@ Anything else (another length, version or unknown bits) reads as both flags clea
 is untrusted. Each change writes one 15-byte record; an unchanged body writes nothing.
 """
 
+from micropython import const
+
 from isocket.storage import KIND_BOOT_FLAGS
 
-LAYOUT_VERSION = 1
-_RESTORE_OWED = 0x01
-_WINDOW_AT_BOOT = 0x02
+LAYOUT_VERSION = const(1)
+_RESTORE_OWED = const(0x01)
+_WINDOW_AT_BOOT = const(0x02)
 
 
 class BootFlags:

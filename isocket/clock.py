@@ -35,22 +35,24 @@ that sends no time at all costs that one restart per boot; the first SMS time st
 sets the clock.
 """
 
+from micropython import const
+
 from adafruit_ticks import ticks_add, ticks_diff
 
 from isocket.commands import EXECUTE_ERROR, INCORRECT_VALUE, Refusal
 from isocket.security_commands import ok
 from isocket.wallclock import fmt, fmt_zone, from_seconds, to_seconds, valid
 
-MIN_YEAR = 2024  # earlier: a modem's reset date (04/01/01) or a broken stamp
-MAX_YEAR = 2079  # "80/01/06" is a reset date (the GPS epoch), not 2080
-MAX_ZONE = 56  # quarter hours, as wallclock.valid and A-43
-CCLK_AFTER_REGISTER_MS = 5000  # network-time URCs come first, if they come
-CCLK_AFTER_ZONE_MS = 2000
-NITZ_WAIT_MS = 30000
-RETRY_MS = 1000
-CMD_MS = 3000
-RESTART_CMD_MS = 10000
-SAME_S = 2  # a network time this close to the clock's is not written again
+_MIN_YEAR = const(2024)  # earlier: a modem's reset date (04/01/01) or a broken stamp
+_MAX_YEAR = const(2079)  # "80/01/06" is a reset date (the GPS epoch), not 2080
+_MAX_ZONE = const(56)  # quarter hours, as wallclock.valid and A-43
+CCLK_AFTER_REGISTER_MS = const(5000)  # network-time URCs come first, if they come
+CCLK_AFTER_ZONE_MS = const(2000)
+NITZ_WAIT_MS = const(30000)
+RETRY_MS = const(1000)
+CMD_MS = const(3000)
+_RESTART_CMD_MS = const(10000)
+_SAME_S = const(2)  # a network time this close to the clock's is not written again
 NOT_SET = "DATE is not set!"
 
 
@@ -76,12 +78,12 @@ def _year(text: str) -> int | None:
 
 
 def _zone(text: str) -> int | None:
-    return _num(text.strip().strip('"'), -MAX_ZONE, MAX_ZONE, 0, True)
+    return _num(text.strip().strip('"'), -_MAX_ZONE, _MAX_ZONE, 0, True)
 
 
 def plausible(t: object) -> bool:
     """True for a well-formed wall time the network could really report (2024..2079)."""
-    return valid(t) and MIN_YEAR <= t[0] <= MAX_YEAR  # type: ignore[index]
+    return valid(t) and _MIN_YEAR <= t[0] <= _MAX_YEAR  # type: ignore[index]
 
 
 def parse_psuttz(payload: str) -> tuple | None:
@@ -167,7 +169,7 @@ def parse_date(value: str | None, zone: int) -> tuple | None:
     if len(v) == 20:
         if v[17] not in ("+", "-"):
             return None
-        z = _num(v[17:], -MAX_ZONE, MAX_ZONE, 2, True)
+        z = _num(v[17:], -_MAX_ZONE, _MAX_ZONE, 2, True)
         if z is None:
             return None
         zone = z
@@ -314,7 +316,7 @@ class Clock:
 
     def _set(self, t: tuple, source: str) -> None:
         cur = self.wall_time()
-        if cur is not None and cur[6] == t[6] and abs(to_seconds(cur) - to_seconds(t)) <= SAME_S:
+        if cur is not None and cur[6] == t[6] and abs(to_seconds(cur) - to_seconds(t)) <= _SAME_S:
             return
         self._rtc.write(t[:6])
         self.zone = t[6]
@@ -364,7 +366,7 @@ class Clock:
                 self._log.line("CLOCK", "AT+CLTS=1;&W -> %s: no network time" % cmd.final)
                 return
             self._log.line("CLOCK", "no network time: AT+CLTS=1 saved, restarting the modem to get it")
-            if self._send("AT+CFUN=1,1", "restart", RESTART_CMD_MS):
+            if self._send("AT+CFUN=1,1", "restart", _RESTART_CMD_MS):
                 self._modem.restart_expected = True
             else:
                 self._log.line("CLOCK", "could not restart the modem: network time from its next start")

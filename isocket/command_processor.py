@@ -14,6 +14,8 @@
 Every error reply needs ERROR=ON and passes a per-number rate limit (DECISIONS §2).
 """
 
+from micropython import const
+
 from adafruit_ticks import ticks_add, ticks_diff
 
 from isocket import commands
@@ -24,8 +26,8 @@ from isocket.security_commands import SecurityCommands, ok
 from isocket.settings import RESTART_TIME_RANGE
 from isocket.wallclock import fmt, from_seconds, read_wall, to_seconds
 
-WINDOW_MS = 30 * 60_000
-MAX_COMMAND = 30
+WINDOW_MS = const(30 * 60_000)
+_MAX_COMMAND = const(30)
 ACCESS_DENY = "Access deny!"
 # What a handler returns when its reply is known only later (an operator's USSD answer):
 # nothing is sent now; the feature sends the reply itself to ``sender``, as captured.
@@ -129,7 +131,7 @@ class CommandProcessor(SecurityCommands):
         try:
             self.poll(now)
             text = commands.trim(text)
-            if len(text) > MAX_COMMAND:
+            if len(text) > _MAX_COMMAND:
                 self.last_outcome = "dropped: command longer than 30 characters"
                 return "Dropped: command longer than 30 characters"
             return self._execute(text, None, now) or ""
@@ -145,7 +147,7 @@ class CommandProcessor(SecurityCommands):
         text = commands.trim(text)
         s = self.settings
         pw = s.password
-        if len(text) > MAX_COMMAND + (len(pw) if pw else 0):
+        if len(text) > _MAX_COMMAND + (len(pw) if pw else 0):
             return self._quiet("dropped: command longer than 30 characters")
         if s.seclist and number not in s.secnumbers:
             if s.smsconfirmunauth and s.error:

@@ -1,7 +1,9 @@
 """Local commands typed on the USB console, run as a trusted owner would."""
 
-MAX_LINE = 80
-MAX_LINES = 4
+from micropython import const
+
+MAX_LINE = const(80)
+_MAX_LINES = const(4)
 
 
 class ConsoleInput:
@@ -18,7 +20,7 @@ class ConsoleInput:
         if data:
             for b in data:
                 if b == 13 or b == 10:
-                    if self._buf and len(self._lines) < MAX_LINES:
+                    if self._buf and len(self._lines) < _MAX_LINES:
                         self._lines.append(self._buf.decode())
                     self._buf = bytearray()
                 elif b == 8 or b == 127:

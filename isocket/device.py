@@ -6,6 +6,8 @@ outbox; the button toggles the socket; timers run; state changes are stored, log
 shown on the LEDs.
 """
 
+from micropython import const
+
 from adafruit_ticks import ticks_add, ticks_diff
 
 from isocket.alerts import AlertSender
@@ -14,7 +16,7 @@ from isocket.clock import Clock
 from isocket.command_processor import CommandProcessor
 from isocket.console import ConsoleInput
 from isocket.device_info import DeviceInfo
-from isocket.factory_reset import FactoryReset, restore_factory_state
+from isocket.factory_reset import FactoryReset
 from isocket.log import Log
 from isocket.main_socket import MainSocket
 from isocket.modem.at_engine import AtEngine
@@ -26,7 +28,7 @@ from isocket.ring_actions import RingActions
 from isocket.settings import Settings
 from isocket.storage import KIND_SETTINGS, KIND_SOCKET, RecordStore
 
-BOOT_FLASH_MS = 1500  # the start-up flash: 3 x (250 ms on, 250 ms off) (R134, A-56)
+BOOT_FLASH_MS = const(1500)  # the start-up flash: 3 x (250 ms on, 250 ms off) (R134, A-56)
 
 
 class Status:
@@ -342,6 +344,11 @@ class Device:
 
     def _factory_restore(self, now) -> None:
         # the confirmed factory reset (A-55): factory state stored, then a reboot (no return)
+        try:
+            from isocket.factory_restore import restore_factory_state  # loaded only now: rarely used
+        except (ImportError, MemoryError) as e:
+            self.log.line("FACTORY", "NOT restored, its code is not loaded: %s" % e)
+            return
         restore_factory_state(
             self.store,
             self.settings,

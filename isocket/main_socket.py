@@ -5,10 +5,12 @@ All times are ``ticks_ms`` values compared with ``ticks_diff``. Timers last at m
 720 min, well inside the 2**28 ms that ``ticks_diff`` can tell apart.
 """
 
+from micropython import const
+
 from adafruit_ticks import ticks_add, ticks_diff
 
-MAX_TIMER_MIN = 720
-_FOLD_MS = 86_400_000  # fold the age of the last change into a counter once a day
+_MAX_TIMER_MIN = const(720)
+_FOLD_MS = const(86_400_000)  # fold the age of the last change into a counter once a day
 
 
 class MainSocket:
@@ -67,7 +69,7 @@ class MainSocket:
 
     def switch_for(self, on: bool, minutes: int, now: int) -> None:
         """ON<n> / OFF<n>: set the state now and the opposite one after ``minutes`` (1..720)."""
-        if not 1 <= minutes <= MAX_TIMER_MIN:
+        if not 1 <= minutes <= _MAX_TIMER_MIN:
             raise ValueError("minutes")
         self._cancel()
         self._set(bool(on), now)

@@ -6,9 +6,11 @@ exactly (no suffix matching, no local/international conversion: the manual tells
 to store both forms).
 """
 
-MIN_DIGITS = 3
-MAX_DIGITS = 15
-_MAX_SENDER_DIGITS = 20  # the longest address an SMS can carry
+from micropython import const
+
+_MIN_DIGITS = const(3)
+_MAX_DIGITS = const(15)
+_MAX_SENDER_DIGITS = const(20)  # the longest address an SMS can carry
 
 
 def _all_digits(s: str) -> bool:
@@ -32,7 +34,7 @@ def parse_entry(text: object) -> str | None:
     if not isinstance(text, str):
         return None
     s = _strip_prefix(text)
-    if MIN_DIGITS <= len(s) <= MAX_DIGITS and _all_digits(s):
+    if _MIN_DIGITS <= len(s) <= _MAX_DIGITS and _all_digits(s):
         return s
     return None
 

@@ -29,14 +29,16 @@ after the loss at the latest; the return of mains cancels it and holds the latch
 Not measured, so not done: skipping the notifier below the battery's safe discharge level.
 """
 
+from micropython import const
+
 from adafruit_ticks import ticks_add, ticks_diff
 
 from isocket.wallclock import fmt, from_seconds, read_wall, to_seconds
 
-DEBOUNCE_MS = 3000
-CUT_AFTER_MS = 6 * 60_000
-CLOCK_WAIT_MS = 60_000
-RECHECK_MS = 1000  # while waiting for the clock or for the outbox to drain
+DEBOUNCE_MS = const(3000)
+CUT_AFTER_MS = const(6 * 60_000)
+CLOCK_WAIT_MS = const(60_000)
+RECHECK_MS = const(1000)  # while waiting for the clock or for the outbox to drain
 UNKNOWN_TIME = "--/--/--,--:--:--"
 FAILURE_TEXT = "Power failure! "
 RESTORED_TEXT = "Power restored! "

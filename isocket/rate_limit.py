@@ -4,9 +4,11 @@ A stranger, or a phone in a reply loop with the device, must not drain the SIM c
 Memory is bounded: a few numbers are tracked, the least recently answered is forgotten.
 """
 
+from micropython import const
+
 from adafruit_ticks import ticks_diff
 
-HOUR_MS = 3_600_000
+HOUR_MS = const(3_600_000)
 
 
 class ReplyLimiter:

@@ -20,6 +20,8 @@ unreachable) is only known later: ``Execute error!`` is then queued to the sende
 the same ERROR=ON and rate-limit rules as every other error reply (the processor's).
 """
 
+from micropython import const
+
 from adafruit_ticks import ticks_add, ticks_diff
 
 from isocket.alerts import dial_string
@@ -31,12 +33,12 @@ from isocket.phone_numbers import is_listed, normalise_sender
 from isocket.security_commands import ok
 from isocket.settings import MICLEVEL_RANGE
 
-CONFIRM_DELAY_MS = 3000  # after rejecting: the caller's phone has released the call
-CONFIRM_RING_MS = 10000  # A-24: ring about 10 s
-CALLBACK_RING_MS = 30000  # R108: hang up after 30 s unanswered
-RETRY_MS = 1000  # the line is busy (another call) or the modem is not ready
-GIVE_UP_MS = 120000  # ... for this long: the call-back is not made
-MAX_PENDING = 3
+_CONFIRM_DELAY_MS = const(3000)  # after rejecting: the caller's phone has released the call
+_CONFIRM_RING_MS = const(10000)  # A-24: ring about 10 s
+_CALLBACK_RING_MS = const(30000)  # R108: hang up after 30 s unanswered
+RETRY_MS = const(1000)  # the line is busy (another call) or the modem is not ready
+_GIVE_UP_MS = const(120000)  # ... for this long: the call-back is not made
+_MAX_PENDING = const(3)
 
 
 class _Dial:
@@ -130,17 +132,17 @@ class RingActions:
         if not s.ringconfirm:
             return
         if s.ringconfirm_type == "CALL":
-            due = ticks_add(now, CONFIRM_DELAY_MS)
-            self._queue(_Dial(caller, CONFIRM_RING_MS, False, None, None, due, due))
+            due = ticks_add(now, _CONFIRM_DELAY_MS)
+            self._queue(_Dial(caller, _CONFIRM_RING_MS, False, None, None, due, due))
         else:
             self._sms.send(caller, text, PRIO_REPLY)
 
     # -- outgoing calls ----------------------------------------------------------
     def _queue(self, dial) -> bool:
-        if len(self._pending) >= MAX_PENDING or not dialable(dial.number):
+        if len(self._pending) >= _MAX_PENDING or not dialable(dial.number):
             self._log.line("RING", "call to %s not made" % dial.number)
             return False
-        dial.give_up = ticks_add(dial.due, GIVE_UP_MS)
+        dial.give_up = ticks_add(dial.due, _GIVE_UP_MS)
         self._pending.append(dial)
         return True
 
@@ -205,6 +207,6 @@ class RingActions:
         number = dial_string(digits) if digits is not None else None
         if number is None or not dialable(number):
             raise Refusal(EXECUTE_ERROR)  # the console, or a sender that cannot be called
-        if not self._queue(_Dial(number, CALLBACK_RING_MS, True, self._processor.sender, digits, now, now)):
+        if not self._queue(_Dial(number, _CALLBACK_RING_MS, True, self._processor.sender, digits, now, now)):
             raise Refusal(EXECUTE_ERROR)
         return None  # the call is the answer (A-25)

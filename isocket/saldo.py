@@ -17,6 +17,8 @@ first to end (at most ``MAX_JOBS`` requests in all, beyond that ``Execute error!
 then gets its own 30 s.
 """
 
+from micropython import const
+
 from isocket.command_processor import REPLY_LATER
 from isocket.commands import EXECUTE_ERROR, INCORRECT_VALUE, Refusal, ascii_upper
 from isocket.modem.sms import PRIO_REPLY
@@ -24,7 +26,7 @@ from isocket.phone_numbers import normalise_sender
 from isocket.security_commands import ok
 from isocket.settings import is_ussd
 
-MAX_JOBS = 3  # the request being asked and those waiting for it
+MAX_JOBS = const(3)  # the request being asked and those waiting for it
 
 
 class _Job:

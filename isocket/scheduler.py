@@ -46,6 +46,8 @@ text to every alert number (none: nothing is sent) through ``AlertSender``, at t
 priority and within its budget of 6 events an hour.
 """
 
+from micropython import const
+
 from adafruit_ticks import ticks_add, ticks_diff
 
 from isocket.commands import EXECUTE_ERROR, INCORRECT_VALUE, Refusal, ascii_upper
@@ -54,16 +56,16 @@ from isocket.security_commands import ok
 from isocket.storage import KIND_SCHEDULER
 from isocket.wallclock import from_seconds, read_wall, to_seconds
 
-LAYOUT_VERSION = 1
-MAX_RULES = 8
+LAYOUT_VERSION = const(1)
+MAX_RULES = const(8)
 ACTIONS = ("ON", "OFF", "INF", "AON", "AOF")
 FULL = "Scheduler is full!"
 EMPTY = "Scheduler is empty"
-DAY_MIN = 1440
-MAX_JUMP_S = 5 * 60 + 1  # DECISIONS §1 A-49: a forward jump of up to 5 minutes is replayed
-FIRED_MEMORY = 32  # minutes in which rules ran, kept so a backward jump cannot repeat them
-RECHECK_MS = 250  # the wall clock is read at most this often, besides the minute deadline
-MIN_WAIT_MS = 50
+_DAY_MIN = const(1440)
+_MAX_JUMP_S = const(5 * 60 + 1)  # DECISIONS §1 A-49: a forward jump of up to 5 minutes is replayed
+_FIRED_MEMORY = const(32)  # minutes in which rules ran, kept so a backward jump cannot repeat them
+RECHECK_MS = const(250)  # the wall clock is read at most this often, besides the minute deadline
+_MIN_WAIT_MS = const(50)
 
 
 def parse_time(text) -> int:
@@ -140,7 +142,7 @@ def unpack(body) -> list:
 
 def weekday_of(minute_index: int) -> int:
     """ISO day of the week (1 = Monday) of a minute counted from 2000-01-01 00:00 (a Saturday)."""
-    return (minute_index // DAY_MIN + 5) % 7 + 1
+    return (minute_index // _DAY_MIN + 5) % 7 + 1
 
 
 def _digits(s: str) -> bool:
@@ -260,14 +262,14 @@ class Scheduler:
         else:
             target = ticks_add(now, RECHECK_MS)
         wait = ticks_diff(target, now)
-        self._due = ticks_add(now, wait if wait > MIN_WAIT_MS else MIN_WAIT_MS)
+        self._due = ticks_add(now, wait if wait > _MIN_WAIT_MS else _MIN_WAIT_MS)
         minute = second // 60
         last = self._last
         prev = self._second
         if last is not None and prev is not None and minute > last:
             # how far the clock jumped: wall seconds gone by less the ticks gone by
             jump = second - prev - max(0, ticks_diff(now, self._read_at)) // 1000
-            if jump <= MAX_JUMP_S:
+            if jump <= _MAX_JUMP_S:
                 m = last + 1
                 while m <= minute:
                     self._run_minute(m, now)
@@ -304,7 +306,7 @@ class Scheduler:
         self._err = x_max
 
     def _run_minute(self, minute: int, now: int) -> None:
-        of_day = minute % DAY_MIN
+        of_day = minute % _DAY_MIN
         day = weekday_of(minute)
         due = []
         for rule in self.rules:
@@ -316,7 +318,7 @@ class Scheduler:
             self._line("%s: already run before the clock went back" % fmt_time(of_day))
             return
         self._fired.append(minute)
-        if len(self._fired) > FIRED_MEMORY:
+        if len(self._fired) > _FIRED_MEMORY:
             self._fired.pop(0)
         t = from_seconds(minute * 60, 0)
         when = "%02d/%02d/%02d,%02d:%02d" % (t[0] % 100, t[1], t[2], t[3], t[4])

@@ -36,8 +36,10 @@ empty list, a RING action without SECLIST, a renewal password without protection
 temperature alerts without alert numbers, a number listed twice.
 """
 
-LAYOUT_VERSION = 1
-MAX_NUMBERS = 10
+from micropython import const
+
+LAYOUT_VERSION = const(1)
+MAX_NUMBERS = const(10)
 
 # multi-valued settings: attribute -> values, factory value first, in the manual's order
 ENUMS = {
@@ -98,7 +100,7 @@ _SCALARS = (
 _DIGITS = "0123456789"
 _ALNUM = _DIGITS + "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _USSD = _DIGITS + "*#"
-_ALERT_OFF = 0xFF
+_ALERT_OFF = const(0xFF)
 
 
 def _only(s: object, alphabet: str) -> bool:

@@ -36,20 +36,22 @@ log; callers fall back to defaults when ``load`` returns None.
 """
 
 # Record kinds, all in one place so that two features can never share one (docs/storage.md).
-KIND_SETTINGS = 1  # isocket.settings body
-KIND_SOCKET = 2  # the remembered socket state, one byte
-KIND_ALARM_LOG = 3  # isocket.alarm_log
-KIND_SCHEDULER = 4  # isocket.scheduler rules
-KIND_BOOT_FLAGS = 5  # isocket.boot_flags
+from micropython import const
 
-_MAGIC0 = 0x69
-_MAGIC1 = 0x53
-_VERSION = 1
-_END = 0xA5
-_BODY = 10  # offset of the body in a record
-OVERHEAD = 13
-_MASK = 0xFFFFFFFF
-_HALF = 0x80000000
+KIND_SETTINGS = const(1)  # isocket.settings body
+KIND_SOCKET = const(2)  # the remembered socket state, one byte
+KIND_ALARM_LOG = const(3)  # isocket.alarm_log
+KIND_SCHEDULER = const(4)  # isocket.scheduler rules
+KIND_BOOT_FLAGS = const(5)  # isocket.boot_flags
+
+_MAGIC0 = const(0x69)
+_MAGIC1 = const(0x53)
+_VERSION = const(1)
+_END = const(0xA5)
+_BODY = const(10)  # offset of the body in a record
+OVERHEAD = const(13)
+_MASK = const(0xFFFFFFFF)
+_HALF = const(0x80000000)
 
 
 def _make_table() -> list[int]:

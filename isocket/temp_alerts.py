@@ -8,13 +8,15 @@ threshold at the first reading or when it is set gives exactly one alert. Removi
 last alert number turns both off (``SecurityCommands._list_emptied``).
 """
 
+from micropython import const
+
 from isocket.command_processor import parse_int
 from isocket.commands import INCORRECT_VALUE, Refusal, ascii_upper
 from isocket.security_commands import ok
 from isocket.settings import ALERT_TEMP_RANGE
 from isocket.thermostat import NO_ALERT_NUMBERS, SampleClock
 
-REARM_X10 = 10  # re-arm 1 degree back inside the threshold (A-37)
+_REARM_X10 = const(10)  # re-arm 1 degree back inside the threshold (A-37)
 
 
 def parse_temp(value: str | None, lo: int, hi: int) -> int:
@@ -61,14 +63,14 @@ class TempAlerts:
             if self.rise_armed and t >= rise * 10:
                 self.rise_armed = False
                 self._send("trise", "TEMPERATURE rise alert! TEMP: %dC (TRISEALERT=%d)", rise, now)
-            elif not self.rise_armed and t <= rise * 10 - REARM_X10:
+            elif not self.rise_armed and t <= rise * 10 - _REARM_X10:
                 self.rise_armed = True
         fall = s.tfallalert
         if fall is not None:
             if self.fall_armed and t <= fall * 10:
                 self.fall_armed = False
                 self._send("tfall", "TEMPERATURE fall alert! TEMP: %dC (TFALLALERT=%d)", fall, now)
-            elif not self.fall_armed and t >= fall * 10 + REARM_X10:
+            elif not self.fall_armed and t >= fall * 10 + _REARM_X10:
                 self.fall_armed = True
 
     def _send(self, kind: str, form: str, threshold: int, now: int) -> None:

@@ -14,6 +14,8 @@ state POWERSTATE=REMEMBER stores alone: thermostat cycling writes nothing to fla
 ``THERMALERT: TEMPOFF=<x> reached, Power socket OFF`` to every alert number.
 """
 
+from micropython import const
+
 from adafruit_ticks import ticks_add, ticks_diff
 
 from isocket.command_processor import parse_int
@@ -21,9 +23,9 @@ from isocket.commands import INCORRECT_VALUE, Refusal, ascii_upper
 from isocket.security_commands import enum_reply, ok, on_off
 from isocket.settings import ENUMS, TEMPCAL_RANGE, TEMPOFF_RANGE
 
-WARMUP_MS = 10 * 60_000
-SAMPLE_MS = 60_000
-HYSTERESIS_X10 = 5
+WARMUP_MS = const(10 * 60_000)
+SAMPLE_MS = const(60_000)
+_HYSTERESIS_X10 = const(5)
 NO_ALERT_NUMBERS = "No ALERTNUMBERs!"
 
 
@@ -58,10 +60,10 @@ def decide(mode: str, tempoff: int, t_x10: int) -> bool | None:
     if mode == "COOLING":
         if t_x10 <= limit:
             return False
-        return True if t_x10 > limit + HYSTERESIS_X10 else None
+        return True if t_x10 > limit + _HYSTERESIS_X10 else None
     if t_x10 >= limit:
         return False
-    return True if t_x10 < limit - HYSTERESIS_X10 else None
+    return True if t_x10 < limit - _HYSTERESIS_X10 else None
 
 
 class Thermostat:

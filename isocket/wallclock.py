@@ -6,8 +6,10 @@ year (2026), local time as the clock shows it, and the zone in signed quarter ho
 (A-41): every time the device shows or acts on is local time.
 """
 
+from micropython import const
+
 _DAYS_BEFORE_MONTH = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
-_DAY_S = 86400
+_DAY_S = const(86400)
 
 
 def is_leap(year: int) -> bool:

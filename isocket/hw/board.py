@@ -5,6 +5,7 @@ import microcontroller
 import rtc
 import time
 import watchdog
+from micropython import const
 
 from isocket.hw.button import Button
 from isocket.hw.clock import Clock
@@ -15,7 +16,7 @@ from isocket.hw.sensor import Sensor
 from isocket.hw.serial_port import ModemPort
 from isocket.hw.thermometer import Thermometer
 
-WATCHDOG_S = 8  # the RP2040 maximum (~8.3 s)
+_WATCHDOG_S = const(8)  # the RP2040 maximum (~8.3 s)
 
 
 def _pin(name):
@@ -39,7 +40,7 @@ class WallClock:
 class Watchdog:
     """microcontroller.watchdog in RESET mode, fed once per loop pass."""
 
-    def __init__(self, timeout=WATCHDOG_S):
+    def __init__(self, timeout=_WATCHDOG_S):
         wd = microcontroller.watchdog
         self._wd = wd
         if wd is not None:

@@ -4,6 +4,8 @@
 first wraps ~65 s after boot, so no code compares raw values.
 """
 
+from micropython import const
+
 from adafruit_ticks import ticks_ms
 
 try:  # host simulator only: lets virtual time jump to the next deadline
@@ -12,7 +14,7 @@ except ImportError:
     _host_idle = None
 
 # The longest the host simulator may jump in one pass: well inside the 8 s watchdog.
-MAX_IDLE_MS = 5000
+_MAX_IDLE_MS = const(5000)
 
 
 class Clock:
@@ -28,4 +30,4 @@ class Clock:
         scans in the 1 ms tick and the LEDs blink from PIO while the loop spins.
         """
         if _host_idle is not None:
-            _host_idle(MAX_IDLE_MS if ms is None else max(0, min(ms, MAX_IDLE_MS)))
+            _host_idle(_MAX_IDLE_MS if ms is None else max(0, min(ms, _MAX_IDLE_MS)))

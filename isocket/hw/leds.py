@@ -14,10 +14,11 @@ adafruit_pioasm (host_tests/test_led_program.py checks these words) and stored a
 
 import array
 import rp2pio
+from micropython import const
 
 PROGRAM = array.array("H", (0x8080, 0xA027, 0xE05F, 0x7F01, 0x1F83))
 # 64 cycles per bit + 3 per word: 32 bits = 2051 cycles -> one word per second.
-FREQUENCY = 2051
+FREQUENCY = const(2051)
 
 PATTERNS = {
     "off": (0x00000000,),

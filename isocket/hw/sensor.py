@@ -1,14 +1,15 @@
 """The alarm input (the 3.5 mm jack's contact), debounced in the background by ``keypad``."""
 
 import keypad
+from micropython import const
 
 from adafruit_ticks import ticks_add, ticks_diff, ticks_ms
 
 # 20 ms scans x 5 agreeing samples ~ 100 ms debounce (A-44, DECISIONS §4).
 INTERVAL_S = 0.02
-THRESHOLD = 5
+_THRESHOLD = const(5)
 # After reset() a closed contact is reported within one debounce time; silence means open.
-SYNC_MS = 150
+SYNC_MS = const(150)
 
 
 class Sensor:
@@ -26,7 +27,7 @@ class Sensor:
             pull=True,
             interval=INTERVAL_S,
             max_events=16,
-            debounce_threshold=THRESHOLD,
+            debounce_threshold=_THRESHOLD,
         )
         self._keys.reset()  # report a contact already closed at start
         self._event = keypad.Event()

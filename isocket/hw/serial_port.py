@@ -1,9 +1,10 @@
 """Byte streams: the modem UART and the USB console, never blocking the loop."""
 
 import busio
+from micropython import const
 
 # busio.UART.write() spins until the bytes are in the 32-byte FIFO: write a little per pass.
-WRITE_CHUNK = 64
+_WRITE_CHUNK = const(64)
 
 
 class ModemPort:
@@ -29,9 +30,9 @@ class ModemPort:
 
     def flush(self) -> None:
         if self._out:
-            chunk = bytes(self._out[:WRITE_CHUNK])
+            chunk = bytes(self._out[:_WRITE_CHUNK])
             self._uart.write(chunk)
-            self._out = self._out[WRITE_CHUNK:]
+            self._out = self._out[_WRITE_CHUNK:]
 
     def discard_output(self) -> None:
         self._out = bytearray()

@@ -23,21 +23,23 @@ MAX_DEVICES + 1); CONVERT T ~10 ms plus the driver's resolution read ~20 ms; rea
 scratchpad ~20 ms. So a step blocks ~30 ms, up to ~150 ms when it scans.
 """
 
+from micropython import const
+
 from adafruit_ds18x20 import DS18X20
 from adafruit_onewire.bus import OneWireBus
 from adafruit_ticks import ticks_add, ticks_diff
 
-FIRST_MS = 1000
-INTERVAL_MS = 60000
-CONVERT_MS = 800
-RETRY_MS = 5000
-FAST_RETRIES = 3
-MAX_DEVICES = 4  # bounds a scan: RuntimeError past it
-FAMILY_DS18B20 = 0x28
-POWER_ON_X16 = 0x0550  # 85.0 degC
-FAILED_X16 = 0x07FF  # 127.94 degC
-MIN_X16 = -55 * 16
-MAX_X16 = 125 * 16
+FIRST_MS = const(1000)
+INTERVAL_MS = const(60000)
+CONVERT_MS = const(800)
+RETRY_MS = const(5000)
+_FAST_RETRIES = const(3)
+_MAX_DEVICES = const(4)  # bounds a scan: RuntimeError past it
+_FAMILY_DS18B20 = const(0x28)
+POWER_ON_X16 = const(0x0550)  # 85.0 degC
+_FAILED_X16 = const(0x07FF)  # 127.94 degC
+_MIN_X16 = const(-55 * 16)
+_MAX_X16 = const(125 * 16)
 
 
 class Thermometer:
@@ -53,7 +55,7 @@ class Thermometer:
         self.reads_failed = 0
         self.last_error = ""
         self._bus = OneWireBus(pin)
-        self._bus.maximum_devices = MAX_DEVICES
+        self._bus.maximum_devices = _MAX_DEVICES
         self._ds = None
         self._converting = False
         self._last_85 = False  # the previous conversion read 85.0 degC
@@ -93,7 +95,7 @@ class Thermometer:
         self._fails += 1
         if error != "85C unconfirmed":
             self._ds = None  # rescan on the next cycle
-        fast = self._fails <= FAST_RETRIES or error == "85C unconfirmed"
+        fast = self._fails <= _FAST_RETRIES or error == "85C unconfirmed"
         self._due = ticks_add(now, RETRY_MS) if fast else ticks_add(self._cycle, INTERVAL_MS)
 
     def _start(self):
@@ -103,7 +105,7 @@ class Thermometer:
             return "no probe"
         if self._ds is None:
             for address in self._bus.scan():
-                if address.family_code == FAMILY_DS18B20 and not self._bus.crc8(address.rom):
+                if address.family_code == _FAMILY_DS18B20 and not self._bus.crc8(address.rom):
                     self._ds = DS18X20(self._bus, address)
                     break
             if self._ds is None:
@@ -124,9 +126,9 @@ class Thermometer:
         if (scratch[4] & 0x1F) != 0x1F:
             return "bad scratchpad"
         self._last_85 = raw == POWER_ON_X16
-        if raw == FAILED_X16:
+        if raw == _FAILED_X16:
             return "127.94C"
-        if raw < MIN_X16 or raw > MAX_X16:
+        if raw < _MIN_X16 or raw > _MAX_X16:
             return "out of range"
         if raw == POWER_ON_X16 and not was_85:
             return "85C unconfirmed"

@@ -7,6 +7,8 @@ unsolicited result codes for ``pop_urc()``, even when they land between a comman
 and its final result.
 """
 
+from micropython import const
+
 from adafruit_ticks import ticks_diff
 
 from isocket.modem.lines import PROMPT, LineAssembler
@@ -53,8 +55,8 @@ URC_PREFIXES = (
     "VOICE CALL:",
     "MISSED_CALL:",
 )
-MAX_QUEUE = 8
-MAX_URCS = 24
+_MAX_QUEUE = const(8)
+MAX_URCS = const(24)
 
 
 class AtCommand:
@@ -105,7 +107,7 @@ class AtEngine:
     # -- clients -------------------------------------------------------------
     def submit(self, text, timeout_ms=3000, prefix=None, data=None, collect_all=False, call=False):
         """Queue ``text`` (no line end); returns the command, or None if the queue is full."""
-        if len(self._queue) >= MAX_QUEUE:
+        if len(self._queue) >= _MAX_QUEUE:
             return None
         cmd = AtCommand(text, timeout_ms, prefix, data, collect_all, call)
         self._queue.append(cmd)

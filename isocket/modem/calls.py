@@ -26,6 +26,8 @@ SIM800's main microphone input, whose gain has the same 16 steps 0..15 (0 lowest
 each change, before the next ATA/ATD, or at once while a call is up.
 """
 
+from micropython import const
+
 from adafruit_ticks import ticks_add, ticks_diff
 
 IDLE = "idle"
@@ -33,16 +35,16 @@ INCOMING = "incoming"
 DIALLING = "dialling"
 TALKING = "talking"
 
-CLIP_WAIT_MS = 300  # RING without +CLIP in the same burst: ask AT+CLCC after this
-DIAL_POLL_MS = 1000  # AT+CLCC while an outgoing call is not answered yet
-CHECK_MS = 10000  # AT+CLCC while ringing in or talking: a lost NO CARRIER ends the call
-SETUP_MS = 15000  # longest wait for the far end to start ringing (ATD: 20 s max)
-CALL_CMD_MS = 20000  # ATD / ATA / ATH: SIM800 maximum response time 20 s
-CMD_MS = 3000
-HANGUP_RETRY_MS = 1000  # ATH failed: look again (AT+CLCC), hang up again if the call is there
-RETRY_MS = 200  # the AT queue was full: try again shortly
-MIC_CHANNEL = 0  # the SIM800's main audio channel
-MAX_NUMBER = 20
+_CLIP_WAIT_MS = const(300)  # RING without +CLIP in the same burst: ask AT+CLCC after this
+_DIAL_POLL_MS = const(1000)  # AT+CLCC while an outgoing call is not answered yet
+_CHECK_MS = const(10000)  # AT+CLCC while ringing in or talking: a lost NO CARRIER ends the call
+_SETUP_MS = const(15000)  # longest wait for the far end to start ringing (ATD: 20 s max)
+_CALL_CMD_MS = const(20000)  # ATD / ATA / ATH: SIM800 maximum response time 20 s
+CMD_MS = const(3000)
+_HANGUP_RETRY_MS = const(1000)  # ATH failed: look again (AT+CLCC), hang up again if the call is there
+RETRY_MS = const(200)  # the AT queue was full: try again shortly
+_MIC_CHANNEL = const(0)  # the SIM800's main audio channel
+_MAX_NUMBER = const(20)
 
 
 def split_fields(text: str, limit: int = 8) -> list:
@@ -73,7 +75,7 @@ def presented_number(number: str, toa: str = "") -> str:
         body = number
         if toa == "145" and number:
             number = "+" + number  # international type without the sign
-    if not body or len(body) > MAX_NUMBER:
+    if not body or len(body) > _MAX_NUMBER:
         return ""
     for c in body:
         if c < "0" or c > "9":
@@ -112,7 +114,7 @@ def dialable(number: object) -> bool:
     if not isinstance(number, str):
         return False
     body = number[1:] if number.startswith("+") else number
-    if not 3 <= len(body) <= MAX_NUMBER:
+    if not 3 <= len(body) <= _MAX_NUMBER:
         return False
     for c in body:
         if c < "0" or c > "9":
@@ -323,17 +325,17 @@ class Calls:
         todo = self._todo
         mic = self._mic_dirty and self._mic_level is not None
         if todo == "ATH":
-            if self._send("ATH", "ATH", CALL_CMD_MS):
+            if self._send("ATH", "ATH", _CALL_CMD_MS):
                 self._todo = None
         elif todo is not None and mic:
             self._send_mic()
         elif todo == "ATA":
-            if self._send("ATA", "ATA", CALL_CMD_MS, call=True):
+            if self._send("ATA", "ATA", _CALL_CMD_MS, call=True):
                 self._todo = None
         elif todo == "ATD" and self._moring_dirty:
             self._send("AT+MORING=1", "MORING", CMD_MS)
         elif todo == "ATD":
-            if self._send("ATD%s;" % self._number, "ATD", CALL_CMD_MS, call=True):
+            if self._send("ATD%s;" % self._number, "ATD", _CALL_CMD_MS, call=True):
                 self._todo = None
                 self._log.line("CALL", "dialling %s" % self._number)
         elif mic and self.state == TALKING:
@@ -345,7 +347,7 @@ class Calls:
     def _send_mic(self) -> None:
         level = self._mic_level
         if level is not None:
-            self._send("AT+CMIC=%d,%d" % (MIC_CHANNEL, level), "CMIC", CMD_MS)
+            self._send("AT+CMIC=%d,%d" % (_MIC_CHANNEL, level), "CMIC", CMD_MS)
 
     def _finish(self, cmd, now) -> None:
         kind = self._cmd_kind
@@ -355,7 +357,7 @@ class Calls:
             else:
                 # is the call still there? It must not ring on as a "new" call, nor listen on
                 self._log.line("CALL", "ATH -> %s" % cmd.final)
-                self._clcc_at = ticks_add(now, HANGUP_RETRY_MS)
+                self._clcc_at = ticks_add(now, _HANGUP_RETRY_MS)
         elif kind == "MORING":
             self._moring_dirty = False  # once: without it AT+CLCC still tells the answer
         elif kind == "CMIC":
@@ -366,7 +368,7 @@ class Calls:
             if cmd.ok:
                 if self.state == TALKING and self._cmd_gen == self._gen:
                     self._log.line("CALL", "talking: microphone live")
-                    self._clcc_at = ticks_add(now, CHECK_MS)
+                    self._clcc_at = ticks_add(now, _CHECK_MS)
             elif self.state == TALKING and self._cmd_gen == self._gen:
                 self._log.line("CALL", "answering failed (%s)" % cmd.final)
                 self._set(IDLE)
@@ -380,8 +382,8 @@ class Calls:
             return  # hung up meanwhile: the ATH queued after it ends the call
         final = cmd.final
         if final == "OK":
-            self._deadline = ticks_add(now, self._ring_ms + SETUP_MS)
-            self._clcc_at = ticks_add(now, DIAL_POLL_MS)
+            self._deadline = ticks_add(now, self._ring_ms + _SETUP_MS)
+            self._clcc_at = ticks_add(now, _DIAL_POLL_MS)
             return
         if final == "BUSY":
             self._dial_ended("rejected", final)
@@ -400,7 +402,7 @@ class Calls:
             if self.state == IDLE and not self._ending:
                 return
             slow = self.state != DIALLING and not self._ending
-            self._clcc_at = ticks_add(now, CHECK_MS if slow else DIAL_POLL_MS)
+            self._clcc_at = ticks_add(now, _CHECK_MS if slow else _DIAL_POLL_MS)
             return
         mo = None
         mt = None
@@ -427,7 +429,7 @@ class Calls:
                 return
             if mo[1] == 3:
                 self._alert(now)
-            self._clcc_at = ticks_add(now, DIAL_POLL_MS)
+            self._clcc_at = ticks_add(now, _DIAL_POLL_MS)
         elif state == INCOMING:
             if mt is None:
                 self._log.line("CALL", "the incoming call is gone")
@@ -435,14 +437,14 @@ class Calls:
                 return
             if self._caller is None:
                 self._identified(mt[2])
-            self._clcc_at = ticks_add(now, CHECK_MS)
+            self._clcc_at = ticks_add(now, _CHECK_MS)
         elif state == TALKING:
             if mo is None and mt is None:
                 self._log.line("CALL", "the call is gone")
                 self.ended_by_remote = True
                 self._set(IDLE)
                 return
-            self._clcc_at = ticks_add(now, CHECK_MS)
+            self._clcc_at = ticks_add(now, _CHECK_MS)
 
     def _alert(self, now) -> None:
         if not self._alerting:
@@ -453,7 +455,7 @@ class Calls:
         self._log.line("CALL", "%s answered: microphone live" % self._number)
         self.outcome = "answered"
         self._set(TALKING)
-        self._clcc_at = ticks_add(self._now, CHECK_MS)
+        self._clcc_at = ticks_add(self._now, _CHECK_MS)
 
     def _identified(self, number) -> None:
         self._caller = number
@@ -475,7 +477,7 @@ class Calls:
                 self._ringing(now)
             if self._caller is None:
                 self._identified(parse_clip(line[6:]))
-                self._clcc_at = ticks_add(now, CHECK_MS)
+                self._clcc_at = ticks_add(now, _CHECK_MS)
             return
         if line == "NO CARRIER" or line.startswith("VOICE CALL: END") or line.startswith("MISSED_CALL:"):
             self._remote_end(line)
@@ -493,7 +495,7 @@ class Calls:
     def _ringing(self, now) -> None:
         self._set(INCOMING)
         self.ended_by_remote = False
-        self._clcc_at = ticks_add(now, CLIP_WAIT_MS)
+        self._clcc_at = ticks_add(now, _CLIP_WAIT_MS)
 
     def _remote_end(self, why) -> None:
         state = self.state

@@ -4,7 +4,9 @@ Text is handled as lists of septets (ints 0..127); packing septets into octets b
 the PDU codec. Tables are plain strings indexed by septet value to keep RAM use small.
 """
 
-ESC = 0x1B
+from micropython import const
+
+ESC = const(0x1B)
 
 # Septet value -> character. Index 0x1B is the escape to the extension table, never a char.
 _BASIC = (

@@ -5,7 +5,9 @@ bytes (00 49 49 49 49 FF FF FF FF), NULs and other non-printable bytes are dropp
 before assembly; an over-long line is cut at ``MAX_LINE`` (its tail is discarded).
 """
 
-MAX_LINE = 800  # a 182-character USSD answer as UCS-2 hex, with its +CUSD framing
+from micropython import const
+
+MAX_LINE = const(800)  # a 182-character USSD answer as UCS-2 hex, with its +CUSD framing
 PROMPT = "> "
 
 

@@ -8,6 +8,8 @@ board's supply switch, with back-off between repeated cycles, forever; a modem t
 restarts by itself (boot messages, echo back on) is configured again.
 """
 
+from micropython import const
+
 from adafruit_ticks import ticks_add, ticks_diff
 
 from isocket.modem.at_engine import starts_with_any
@@ -15,17 +17,17 @@ from isocket.modem.at_engine import starts_with_any
 OFF, POWER_OFF, BOOTING, INIT, SIM_ERROR, SMS_WAIT, READY = range(7)
 STATE_NAMES = ("off", "power-off", "booting", "init", "sim-error", "sms-wait", "ready")
 
-POWER_OFF_MS = 3000  # supply off long enough to discharge the module
-BOOT_PROBE_MS = 1000  # "AT" every second while it starts
-BOOT_GIVE_UP_MS = 30000  # no answer for this long after power-on: cycle again
-HEALTH_MS = 60000
-PROBE_AGAIN_MS = 2000
-SIM_RETRY_MS = 30000
-SMS_WAIT_MS = 2000
-UNREGISTERED_CYCLE_MS = 600000  # A-58: 10 minutes without registration
-SILENT_MS = 30000  # no answer for this long: the OUT LED shows the error pattern (A-56)
-MAX_TIMEOUTS = 3
-BACKOFF_MAX_MS = 1800000
+_POWER_OFF_MS = const(3000)  # supply off long enough to discharge the module
+_BOOT_PROBE_MS = const(1000)  # "AT" every second while it starts
+_BOOT_GIVE_UP_MS = const(30000)  # no answer for this long after power-on: cycle again
+_HEALTH_MS = const(60000)
+_PROBE_AGAIN_MS = const(2000)
+_SIM_RETRY_MS = const(30000)
+_SMS_WAIT_MS = const(2000)
+_UNREGISTERED_CYCLE_MS = const(600000)  # A-58: 10 minutes without registration
+_SILENT_MS = const(30000)  # no answer for this long: the OUT LED shows the error pattern (A-56)
+_MAX_TIMEOUTS = const(3)
+_BACKOFF_MAX_MS = const(1800000)
 
 BASE_COMMANDS = (
     "ATE0",  # echo off: the firmware reads only answers
@@ -39,12 +41,12 @@ SMS_COMMANDS = (
     "AT+CREG=1",  # registration changes as URCs
     "AT+CLTS=1",  # network time URCs
 )
-SIM_BUSY_RETRY_MS = 2000
-SIM_BUSY_TRIES = 20  # ~40 s of "SIM busy" before it counts as a SIM error
+_SIM_BUSY_RETRY_MS = const(2000)
+_SIM_BUSY_TRIES = const(20)  # ~40 s of "SIM busy" before it counts as a SIM error
 BOOT_URCS = ("RDY", "+CFUN: 1", "Call Ready", "SMS Ready", "+CPIN: READY")
 POWER_DOWN_URCS = ("NORMAL POWER DOWN", "UNDER-VOLTAGE POWER DOWN", "OVER-VOLTAGE POWER DOWN")
-MAX_CMTI = 32
-MAX_URCS = 16
+_MAX_CMTI = const(32)
+MAX_URCS = const(16)
 CALL_URCS = (
     "RING",
     "+CLIP:",
@@ -61,7 +63,7 @@ CALL_URCS = (
     "+CRING:",
 )
 TIME_URCS = ("*PSUTTZ:", "+CTZV:", "DST:", "+CIEV:")
-MAX_CUSD_LINES = 8  # a USSD text in IRA with line breaks: at most this many more lines
+_MAX_CUSD_LINES = const(8)  # a USSD text in IRA with line breaks: at most this many more lines
 
 
 def csq_to_dbm(info):
@@ -143,15 +145,15 @@ class Modem:
         while urc is not None:
             self._on_urc(urc, now)
             urc = self._at.pop_urc()
-        if self._at.timeouts_in_a_row >= MAX_TIMEOUTS and self.state not in (OFF, POWER_OFF, BOOTING):
+        if self._at.timeouts_in_a_row >= _MAX_TIMEOUTS and self.state not in (OFF, POWER_OFF, BOOTING):
             self.power_cycle("modem does not answer", now)
         if self._at.echo_seen and self.state == READY:
             self._at.echo_seen = False
             self._restarted("echo is back on", now)
         if self.state in (POWER_OFF, BOOTING):
-            if not self.silent and ticks_diff(now, self._answered_at) > SILENT_MS:
+            if not self.silent and ticks_diff(now, self._answered_at) > _SILENT_MS:
                 self.silent = True
-                self._log.line("MODEM", "no answer for %d s" % (SILENT_MS // 1000))
+                self._log.line("MODEM", "no answer for %d s" % (_SILENT_MS // 1000))
         else:
             self._answered_at = now  # past BOOTING: it answers
             self.silent = False
@@ -174,14 +176,14 @@ class Modem:
     def power_cycle(self, reason, now) -> None:
         """Cut the modem's supply, then start it again (after a back-off if this repeats)."""
         self._cycles += 1
-        delay = 0 if self._cycles <= 1 else min(BACKOFF_MAX_MS, 60000 << min(self._cycles - 2, 10))
+        delay = 0 if self._cycles <= 1 else min(_BACKOFF_MAX_MS, 60000 << min(self._cycles - 2, 10))
         self._log.line("MODEM", "power-cycling (%s), cycle %d" % (reason, self._cycles))
         self._at.abort_all()
         self._at.timeouts_in_a_row = 0
         self._power.value = False
         self.registered = False
         self.restarts += 1
-        self._enter(POWER_OFF, now, POWER_OFF_MS + delay)
+        self._enter(POWER_OFF, now, _POWER_OFF_MS + delay)
 
     # -- states --------------------------------------------------------------
     def _enter(self, state, now, wait=0) -> None:
@@ -211,9 +213,9 @@ class Modem:
             if cmd.ok:
                 self._enter(INIT, now)
                 return
-            self._next = ticks_add(now, BOOT_PROBE_MS)
+            self._next = ticks_add(now, _BOOT_PROBE_MS)
         if cmd is None and self._due(now):
-            if ticks_diff(now, self._since) > BOOT_GIVE_UP_MS:
+            if ticks_diff(now, self._since) > _BOOT_GIVE_UP_MS:
                 self.power_cycle("no answer after start", now)
                 return
             self._send("AT", now, timeout=1000)
@@ -255,14 +257,14 @@ class Modem:
             not locked
             and not missing
             and self.state == INIT
-            and self._step < len(BASE_COMMANDS) + SIM_BUSY_TRIES
+            and self._step < len(BASE_COMMANDS) + _SIM_BUSY_TRIES
         ):
             self._step += 1  # SIM still starting ("SIM busy"): ask again shortly
-            self._next = ticks_add(now, SIM_BUSY_RETRY_MS)
+            self._next = ticks_add(now, _SIM_BUSY_RETRY_MS)
             return
         self.sim_state = "pin" if locked else "missing"
         self._log.line("MODEM", "SIM not usable (%s): retry in 30 s" % (info or final))
-        self._enter(SIM_ERROR, now, SIM_RETRY_MS)
+        self._enter(SIM_ERROR, now, _SIM_RETRY_MS)
 
     def _poll_sim_error(self, now) -> None:
         cmd = self._cmd
@@ -273,7 +275,7 @@ class Modem:
                 return
         if cmd is None and self._due(now):
             self._send("AT+CPIN?", now, 5000, "+CPIN:")
-            self._next = ticks_add(now, SIM_RETRY_MS)
+            self._next = ticks_add(now, _SIM_RETRY_MS)
 
     def _poll_sms_wait(self, now) -> None:
         cmd = self._cmd
@@ -284,7 +286,7 @@ class Modem:
             if not cmd.ok:
                 # Not ready yet: start the SMS set-up again in a moment.
                 self._step = 0
-                self._next = ticks_add(now, SMS_WAIT_MS)
+                self._next = ticks_add(now, _SMS_WAIT_MS)
             elif self._step < len(SMS_COMMANDS):
                 self._step += 1
             else:
@@ -316,7 +318,7 @@ class Modem:
         if cmd is not None and cmd.done:
             self._cmd = None
             if cmd.final == "TIMEOUT":
-                self._next = ticks_add(now, PROBE_AGAIN_MS)  # confirm a hang quickly
+                self._next = ticks_add(now, _PROBE_AGAIN_MS)  # confirm a hang quickly
             if cmd.ok and cmd.text == "AT+CSQ":
                 self.signal_dbm = csq_to_dbm(cmd.info() or "")
                 self._cmd = self._at.submit("AT+CREG?", 3000, "+CREG:")
@@ -324,9 +326,9 @@ class Modem:
             if cmd.ok and cmd.text == "AT+CREG?":
                 self._set_registration(creg_stat(cmd.info() or ""), now)
         if self._cmd is None and self._due(now):
-            self._next = ticks_add(now, HEALTH_MS)
+            self._next = ticks_add(now, _HEALTH_MS)
             self._send("AT+CSQ", now, 3000, "+CSQ:")
-        if not self.registered and ticks_diff(now, self._unregistered_since) > UNREGISTERED_CYCLE_MS:
+        if not self.registered and ticks_diff(now, self._unregistered_since) > _UNREGISTERED_CYCLE_MS:
             self.power_cycle("not registered for 10 minutes", now)
 
     # -- unsolicited ---------------------------------------------------------
@@ -336,7 +338,7 @@ class Modem:
                 index = int(line.split(",")[-1])
             except ValueError:
                 return
-            if index not in self.cmti and len(self.cmti) < MAX_CMTI:
+            if index not in self.cmti and len(self.cmti) < _MAX_CMTI:
                 self.cmti.append(index)
             return
         if line.startswith("+CREG:"):
@@ -353,7 +355,7 @@ class Modem:
         if line.startswith("+CUSD:"):
             _bounded_append(self.ussd_urcs, line)
             # an unclosed quote: the text has line breaks (IRA) and goes on over the next lines
-            self._cusd_lines = MAX_CUSD_LINES if line.count('"') % 2 else 0
+            self._cusd_lines = _MAX_CUSD_LINES if line.count('"') % 2 else 0
         elif starts_with_any(line, CALL_URCS):
             _bounded_append(self.call_urcs, line)
         elif starts_with_any(line, TIME_URCS):

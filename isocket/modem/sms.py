@@ -9,18 +9,20 @@ Out: replies and alerts wait in a small priority queue; each part goes out with
 so nothing a sender writes can end or inject an AT command.
 """
 
+from micropython import const
+
 from adafruit_ticks import ticks_add, ticks_diff
 
 from isocket.modem.sms_pdu import decode_deliver, encode_submit
 
-SWEEP_MS = 300000  # look through the store every 5 minutes
-READ_TIMEOUT_MS = 5000
-SEND_TIMEOUT_MS = 60000  # SIM800 manual: AT+CMGS may take up to 60 s
-SEND_TRIES = 3
-MAX_OUTBOX = 12
-MAX_INBOX = 8
-MAX_PARTS_PENDING = 6
-PART_TIMEOUT_MS = 600000  # parts of a message that never completes are dropped after 10 min
+_SWEEP_MS = const(300000)  # look through the store every 5 minutes
+_READ_TIMEOUT_MS = const(5000)
+_SEND_TIMEOUT_MS = const(60000)  # SIM800 manual: AT+CMGS may take up to 60 s
+_SEND_TRIES = const(3)
+_MAX_OUTBOX = const(12)
+_MAX_INBOX = const(8)
+_MAX_PARTS_PENDING = const(6)
+_PART_TIMEOUT_MS = const(600000)  # parts of a message that never completes are dropped after 10 min
 
 PRIO_ALERT, PRIO_TEMP, PRIO_REPLY, PRIO_REPORT = 0, 1, 2, 3
 
@@ -73,7 +75,7 @@ class SmsService:
         except ValueError:
             self._log.line("SMS", "cannot send to %r: not a dialable number" % number)
             return False
-        if len(self._outbox) >= MAX_OUTBOX:
+        if len(self._outbox) >= _MAX_OUTBOX:
             worst = max(self._outbox, key=lambda m: m.prio)
             if worst.prio < prio:
                 self._log.line("SMS", "outbox full: dropped message to %s" % number)
@@ -109,14 +111,14 @@ class SmsService:
         if not modem.ready:
             return
         self._expire_parts(now)
-        if self._pending and len(self.inbox) < MAX_INBOX:
+        if self._pending and len(self.inbox) < _MAX_INBOX:
             index = self._pending.pop(0)
             self._reading = index
-            self._cmd = self._at.submit("AT+CMGR=%d" % index, READ_TIMEOUT_MS, "+CMGR:", collect_all=True)
+            self._cmd = self._at.submit("AT+CMGR=%d" % index, _READ_TIMEOUT_MS, "+CMGR:", collect_all=True)
         elif self._outbox and modem.registered:
             self._start_send(now)
         elif ticks_diff(now, self._next_sweep) >= 0:
-            self._next_sweep = ticks_add(now, SWEEP_MS)
+            self._next_sweep = ticks_add(now, _SWEEP_MS)
             self._cmd = self._at.submit("AT+CMGL=4", 20000, "+CMGL:", collect_all=True)
 
     def next_deadline(self, now):
@@ -172,7 +174,7 @@ class SmsService:
             self._add_part(msg, now)
 
     def _deliver(self, incoming) -> None:
-        if len(self.inbox) < MAX_INBOX:
+        if len(self.inbox) < _MAX_INBOX:
             self.inbox.append(incoming)
         else:
             self._log.line("SMS", "inbox full: dropped a message from %s" % incoming.sender)
@@ -184,7 +186,7 @@ class SmsService:
             if entry[0] == key and entry[1] == total:
                 break
         else:
-            if len(self._parts) >= MAX_PARTS_PENDING:
+            if len(self._parts) >= _MAX_PARTS_PENDING:
                 self._parts.pop(0)
             entry = (key, total, {}, now, msg.sender, msg.sender_is_numeric, msg.scts)
             self._parts.append(entry)
@@ -197,7 +199,7 @@ class SmsService:
 
     def _expire_parts(self, now) -> None:
         for entry in self._parts:
-            if ticks_diff(now, entry[3]) > PART_TIMEOUT_MS:
+            if ticks_diff(now, entry[3]) > _PART_TIMEOUT_MS:
                 self._parts.remove(entry)
                 self._log.line("SMS", "dropped an incomplete multi-part message from %s" % entry[4])
                 return
@@ -213,7 +215,7 @@ class SmsService:
         octets, pdu = m.parts[m.part]
         m.tries += 1
         data = pdu.encode() + b"\x1a"
-        self._cmd = self._at.submit("AT+CMGS=%d" % octets, SEND_TIMEOUT_MS, "+CMGS:", data=data)
+        self._cmd = self._at.submit("AT+CMGS=%d" % octets, _SEND_TIMEOUT_MS, "+CMGS:", data=data)
 
     def _send_done(self, cmd, now) -> None:
         m = self._sending
@@ -233,9 +235,9 @@ class SmsService:
             m.tries -= 1  # the modem restarted under us: not the message's fault
             return
         self._log.line(
-            "SMS", "sending to %s failed (%s), try %d of %d" % (m.number, cmd.final, m.tries, SEND_TRIES)
+            "SMS", "sending to %s failed (%s), try %d of %d" % (m.number, cmd.final, m.tries, _SEND_TRIES)
         )
-        if m.tries >= SEND_TRIES:
+        if m.tries >= _SEND_TRIES:
             self._outbox.remove(m)
             self._sending = None
             self.failed_count += 1

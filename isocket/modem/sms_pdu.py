@@ -4,12 +4,14 @@ PDUs are hex strings as the modem prints and reads them in PDU mode (AT+CMGF=0),
 SMSC address in front. Every malformed input raises ValueError, nothing else.
 """
 
+from micropython import const
+
 from isocket.modem import gsm7
 
 _HEX = "0123456789ABCDEF"
 _HEX_IN = "0123456789abcdef0123456789ABCDEF"
 _DIGITS = "0123456789*#abc"  # semi-octet values 0..14; 15 is the filler
-_MAX_HEX = 2 * (12 + 176)  # SMSC address + the longest TPDU, with room to spare
+_MAX_HEX = const(2 * (12 + 176))  # SMSC address + the longest TPDU, with room to spare
 
 
 def from_hex(text: str) -> bytearray:

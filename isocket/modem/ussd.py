@@ -35,194 +35,21 @@ Limit: in UCS2 a character takes 4 hex digits, so a line of ``lines.MAX_LINE`` (
 relayed cut to whole characters.
 """
 
+from micropython import const
+
 from adafruit_ticks import ticks_add, ticks_diff
 
-from isocket.modem import gsm7
-from isocket.modem.sms_pdu import _ucs2_decode, from_hex, unpack7
-
-ANSWER_MS = 30000  # A-53: wait up to 30 s for the network's answer
-CMD_MS = 3000
-CONTINUE_MS = 500  # an IRA text with an open quote: wait this long for its next lines
-RETRY_MS = 200  # the AT queue was full
-RESTORE_TRIES = 3
+_ANSWER_MS = const(30000)  # A-53: wait up to 30 s for the network's answer
+CMD_MS = const(3000)
+_CONTINUE_MS = const(500)  # an IRA text with an open quote: wait this long for its next lines
+RETRY_MS = const(200)  # the AT queue was full
+RESTORE_TRIES = const(3)
 DEFAULT_CHARSET = "IRA"
-MAX_CODE = 30
-MAX_RAW = 1200  # one answer as received, joined lines included
-MAX_TEXT = 400  # decoded; a USSD text holds at most 182 characters
+_MAX_CODE = const(30)
+_MAX_RAW = const(1200)  # one answer as received, joined lines included
 CODE_CHARS = "0123456789*#+"
 
 IDLE, CHARSET, SEND, WAIT, CLEANUP = range(5)
-GSM7, BIT8, UCS2, UNREADABLE = range(4)
-_FAILURES = {3: "another client answered", 4: "not supported", 5: "network time-out"}
-
-
-def parse_cusd(line: str) -> tuple | None:
-    """``+CUSD: <m>[,<str>[,<dcs>]]`` -> (m, str or None, dcs or None); None if unreadable.
-
-    The string runs to the last double quote, so a quote inside it survives; without a
-    closing quote (a line cut short, or continued on the next line) it runs to the end.
-    """
-    if not line.startswith("+CUSD:"):
-        return None
-    rest = line[6:].lstrip(" ")
-    i = 0
-    while i < len(rest) and i < 2 and "0" <= rest[i] <= "9":
-        i += 1
-    if i == 0:
-        return None
-    m = int(rest[:i])
-    rest = rest[i:].lstrip(" ")
-    if not rest:
-        return m, None, None
-    if rest[0] != ",":
-        return None
-    rest = rest[1:].lstrip(" ")
-    if not rest:
-        return m, None, None
-    if rest[0] == '"':
-        end = rest.rfind('"')
-        if end <= 0:
-            return m, rest[1:], None
-        text = rest[1:end]
-        tail = rest[end + 1 :]
-    else:  # unquoted, as some modems print hex
-        comma = rest.find(",")
-        text = (rest if comma < 0 else rest[:comma]).strip(" ")
-        tail = "" if comma < 0 else rest[comma:]
-    tail = tail.strip(" ")
-    dcs = None
-    if tail[:1] == ",":
-        d = tail[1:].strip(" ")
-        if 0 < len(d) <= 3 and d.isdigit() and int(d) <= 255:
-            dcs = int(d)
-    return m, text, dcs
-
-
-def dcs_alphabet(dcs: int | None) -> int:
-    """The alphabet a USSD/CBS data coding scheme names (23.038 §5): GSM7, BIT8, UCS2 or
-    UNREADABLE (compressed); reserved values read as the 7-bit default alphabet, as 23.038 says."""
-    if dcs is None or not 0 <= dcs <= 255:
-        return GSM7
-    group = dcs >> 4
-    if dcs == 0x11:
-        return UCS2  # UCS2, preceded by a language indication
-    if 4 <= group <= 7 or group == 9:  # general data coding / message with a header
-        if group != 9 and dcs & 0x20:
-            return UNREADABLE
-        return (GSM7, BIT8, UCS2, GSM7)[(dcs >> 2) & 3]
-    if group == 15:
-        return BIT8 if dcs & 4 else GSM7
-    return GSM7
-
-
-def _hex(s: str):
-    if not s or len(s) & 1:
-        return None
-    try:
-        return from_hex(s)
-    except ValueError:
-        return None
-
-
-def _latin1(data) -> str:
-    return "".join([chr(b) for b in data])
-
-
-def _looks_ucs2(data) -> bool:
-    # 7-bit-labelled hex in IRA is UCS2 only if it reads as text in one script plus ASCII
-    n = len(data) // 2
-    if n < 2 or len(data) & 1:
-        return False
-    script = -1
-    same = 0
-    ascii_seen = False
-    for i in range(n):
-        hi = data[2 * i]
-        u = hi << 8 | data[2 * i + 1]
-        if (u < 0x20 and u not in (0x0A, 0x0D)) or u >= 0xFFFE:
-            return False
-        if hi == 0:
-            ascii_seen = True
-            same += 1
-        elif script < 0 or hi == script:
-            script = hi
-            same += 1
-    return ascii_seen and 4 * same >= 3 * n
-
-
-def _septets(data) -> str:
-    # GSM 7-bit as hex: one septet per octet (27.007 "HEX"), or packed (23.038 §6.1.2.3)
-    packed = False
-    for b in data:
-        if b > 0x7F:
-            packed = True
-    if not packed:
-        return gsm7.decode(list(data))
-    count = len(data) * 8 // 7
-    septets = unpack7(data, count)
-    if count % 8 == 0 and septets and septets[-1] in (0, 0x0D):
-        septets.pop()  # 7 spare bits: padding (CR, or zeros from a careless sender)
-    return gsm7.decode(septets)
-
-
-def _gsm7_text(s: str, charset: str) -> str:
-    data = _hex(s)
-    if charset == "UCS2":
-        if data is None:
-            return s  # the modem sent text after all
-        if len(data) % 2 == 0:
-            return _ucs2_decode(data)
-        return _septets(data)
-    if charset == "HEX":
-        return s if data is None else _septets(data)
-    if data is not None and len(data) >= 4 and _looks_ucs2(data):
-        return _ucs2_decode(data)  # UCS2 hex labelled 7-bit (010)
-    if charset == "GSM":
-        return gsm7.decode([ord(c) & 0x7F for c in s])
-    return s  # IRA and the like: text as is, 8-bit bytes taken as Latin-1 (028)
-
-
-def decode(s: str, dcs: int | None, charset: str) -> str | None:
-    """The text of a ``+CUSD`` <str> by its DCS and the character set in force, cleaned up;
-    None when it cannot be read (a compressed text)."""
-    alphabet = dcs_alphabet(dcs)
-    if alphabet == UNREADABLE:
-        return None
-    s = s[:MAX_RAW]
-    if alphabet == GSM7:
-        text = _gsm7_text(s, charset)
-        if dcs == 0x10 and len(text) >= 2:  # "EN" and CR before the text (23.038 §5)
-            text = text[2:]
-    else:
-        data = _hex(s)
-        if data is None:
-            text = s  # the modem converted it to text itself
-        elif alphabet == UCS2:
-            text = _ucs2_decode(data[2:] if dcs == 0x11 else data)
-        else:
-            text = _latin1(data)
-    return clean(text)
-
-
-def clean(text: str) -> str:
-    """Line ends as LF, tabs as spaces, other control characters dropped, at most MAX_TEXT."""
-    out = []
-    cr = False
-    for c in text:
-        if c == "\n" and cr:
-            cr = False
-            continue
-        cr = c == "\r"
-        if cr:
-            c = "\n"
-        elif c == "\t":
-            c = " "
-        elif c != "\n" and (c < " " or "\x7f" <= c < "\xa0"):
-            continue
-        out.append(c)
-        if len(out) >= MAX_TEXT:
-            break
-    return "".join(out).strip()
 
 
 def encode_code(code: str, charset: str) -> str:
@@ -233,7 +60,7 @@ def encode_code(code: str, charset: str) -> str:
 
 
 def _is_code(code: object) -> bool:
-    if not isinstance(code, str) or not 0 < len(code) <= MAX_CODE:
+    if not isinstance(code, str) or not 0 < len(code) <= _MAX_CODE:
         return False
     for c in code:
         if c not in CODE_CHARS:
@@ -355,7 +182,7 @@ class Ussd:
         if not line.startswith("+CUSD:"):
             # the next line of a text with line breaks (IRA); anything else is not ours
             if self._partial is not None:
-                self._partial = (self._partial + "\n" + line)[:MAX_RAW]
+                self._partial = (self._partial + "\n" + line)[:_MAX_RAW]
                 if line.count('"') % 2:
                     joined = self._partial
                     self._partial = None
@@ -365,43 +192,23 @@ class Ussd:
             joined = self._partial
             self._partial = None
             self._answer(joined)
-        line = line[:MAX_RAW]
+        line = line[:_MAX_RAW]
         if line.count('"') % 2 and self._charset != "UCS2":  # UCS2 hex has no line breaks
             self._partial = line
-            self._partial_until = ticks_add(now, CONTINUE_MS)
+            self._partial_until = ticks_add(now, _CONTINUE_MS)
             return
         self._answer(line)
 
     def _answer(self, line) -> None:
-        p = parse_cusd(line)
-        if p is None:
-            self._log.line("USSD", "unreadable answer ignored: %s" % _show(line))
-            return
-        m, raw, dcs = p
-        if raw is not None and line.count('"') % 2 and self._charset == "UCS2":
-            raw = raw[: len(raw) - len(raw) % 4]  # a line cut short: whole characters only
-        if self._state not in (SEND, WAIT):
-            self._log.line("USSD", "answer to no request ignored (+CUSD: %d)" % m)
-            if m == 1:  # the network waits for a reply that will not come: end the session
+        try:
+            from isocket.modem.ussd_text import answer  # loaded with the first answer: rarely used
+        except (ImportError, MemoryError) as e:
+            self._log.line("USSD", "answer not read, its decoder is not loaded: %s" % e)
+            if self._state in (SEND, WAIT):
                 self._close = True
-                if self._state == IDLE:
-                    self._blocked_until = None
-                    self._state = CLEANUP
+                self._finish(False, "+CUSD decoder not loaded")
             return
-        if m == 1:
-            self._close = True
-        if m in _FAILURES:
-            self._finish(False, "+CUSD: %d (%s)" % (m, _FAILURES[m]))
-        elif m > 2:
-            self._finish(False, "+CUSD: %d" % m)
-        elif raw is None:
-            self._finish(False, "+CUSD: %d without a text" % m)
-        else:
-            text = decode(raw, dcs, self._charset)
-            if text:
-                self._finish(True, text)
-            else:
-                self._finish(False, "+CUSD: %d, text empty or unreadable (dcs %s)" % (m, dcs))
+        answer(self, line)
 
     def _finish(self, ok, text) -> None:
         self._result = (ok, text)
@@ -419,7 +226,7 @@ class Ussd:
             if ticks_diff(now, self._deadline) < 0:
                 return
             self._close = True
-            self._finish(False, "no answer within %d s" % (ANSWER_MS // 1000))
+            self._finish(False, "no answer within %d s" % (_ANSWER_MS // 1000))
             st = CLEANUP
         if st == IDLE:
             return
@@ -442,12 +249,12 @@ class Ussd:
         if st == SEND:
             if cmd is None:
                 code = encode_code(self._code, self._charset)
-                self._submit('AT+CUSD=1,"%s",15' % code, ANSWER_MS, now)
+                self._submit('AT+CUSD=1,"%s",15' % code, _ANSWER_MS, now)
                 return
             self._cmd = None
             if cmd.ok:
                 # the answer follows as +CUSD (017), within 30 s of the request going out
-                self._deadline = ticks_add(cmd.started if cmd.started is not None else now, ANSWER_MS)
+                self._deadline = ticks_add(cmd.started if cmd.started is not None else now, _ANSWER_MS)
                 self._state = WAIT
                 return
             self._finish(False, "AT+CUSD -> %s" % cmd.final)
