@@ -21,12 +21,14 @@ from isocket.log import Log
 from isocket.main_socket import MainSocket
 from isocket.modem.at_engine import AtEngine
 from isocket.modem.calls import Calls
-from isocket.modem.modem import READY, SIM_ERROR, Modem
+from isocket.modem.modem import READY, SIM_ERROR, STATE_NAMES, Modem
 from isocket.modem.sms import PRIO_REPLY, SmsService
 from isocket.power import PowerMonitor
 from isocket.ring_actions import RingActions
 from isocket.settings import Settings
+from isocket.state_lines import StateLines
 from isocket.storage import KIND_SETTINGS, KIND_SOCKET, RecordStore
+from isocket.version import VERSION
 
 BOOT_FLASH_MS = const(1500)  # the start-up flash: 3 x (250 ms on, 250 ms off) (R134, A-56)
 
@@ -88,11 +90,10 @@ class Device:
         self.config = config
         self.model = config.get("model", "707")
         self.log = Log(hw.console)
-        self.log.line(
-            "BOOT",
-            "isocket on %s, model %s, %s boot"
-            % (config.get("name"), self.model, "power-on" if hw.power_on_boot else "reset"),
-        )
+        self.state = StateLines(hw.console)
+        boot = "power-on" if hw.power_on_boot else "reset"
+        self.log.line("BOOT", "isocket on %s, model %s, %s boot" % (config.get("name"), self.model, boot))
+        self.state.event("boot", "%s %s %s %s" % (VERSION, self.model, config.get("name"), boot))
         self.store = RecordStore(hw.nvm)
         self.boot_flags = BootFlags(self.store)
         window = bool(hw.power_on_boot)
@@ -260,6 +261,7 @@ class Device:
     def _persist_settings(self, settings) -> bool:
         ok = self.store.save(KIND_SETTINGS, settings.pack())
         self.log.line("FLASH", "settings saved" if ok else "settings could NOT be saved")
+        self.state.event("settings", "saved" if ok else "failed")
         return ok
 
     # -- loop ----------------------------------------------------------------
@@ -275,7 +277,9 @@ class Device:
         if msg is not None:
             self._handle_sms(msg, now)
         line = self.console_in.poll()
-        if line is not None:
+        if line is not None and line.strip().lower() == "@state":
+            self.state.dump()  # a rig connecting late asks where things stand (docs/console.md)
+        elif line is not None:
             self.log.line("CONSOLE", "> %s" % line)
             reply = self.processor.handle_console(line, now)
             self.log.line("CONSOLE", "%s (%s)" % (reply.replace("\n", " | "), self.processor.last_outcome))
@@ -407,10 +411,17 @@ class Device:
             power = out = special
             if not self.model.endswith("L"):
                 mic = special  # Light models have no MIC LED (A-59)
-        leds.show("POWER", power)
-        leds.show("GSM", "blink-3s" if modem.state == READY and modem.registered else "blink-1s")
-        leds.show("OUT", out)
-        leds.show("MIC", mic)
+        gsm = "blink-3s" if modem.state == READY and modem.registered else "blink-1s"
+        patterns = (power, gsm, out, mic)
+        state = self.state
+        for i in range(4):
+            leds.show(_LED_NAMES[i], patterns[i])
+            state.show(_LED_KEYS[i], patterns[i])
+        state.show("relay", _lower_onoff(self.socket.on))
+        if self.micro_relay is not None:
+            state.show("microrelay", _lower_onoff(self.micro_relay.on))
+        state.show("mic", _lower_onoff(self.calls.mic_live))
+        state.show("modem", STATE_NAMES[modem.state])
 
     def _mic_led(self) -> str:
         # steady while the microphone is live, blinking while calling out (A-24, A-56)
@@ -422,6 +433,14 @@ class Device:
 
 def _onoff(on) -> str:
     return "ON" if on else "OFF"
+
+
+def _lower_onoff(on) -> str:
+    return "on" if on else "off"  # the state lines' spelling (docs/console.md)
+
+
+_LED_NAMES = ("POWER", "GSM", "OUT", "MIC")
+_LED_KEYS = ("led POWER", "led GSM", "led OUT", "led MIC")  # built once: _show_leds runs every pass
 
 
 def _quote(text) -> str:

@@ -8,17 +8,21 @@ from pathlib import Path
 
 from host_tests.sim.runner import Interpreter, ScenarioFailure
 from host_tests.sim.scenario import ScenarioSyntaxError, parse_line, parse_scenario
-from host_tests.sim.world import World
+from host_tests.sim.world import StateLineMismatch, World
 
 TAIL = 30
 
 
-def _files(args: list[str]) -> list[Path]:
+HIL_ONLY = "hil"  # scenarios/hil/: real-time files without `boot`; `run` leaves them out of a walk
+
+
+def _files(args: list[str], walk_hil: bool = False) -> list[Path]:
     out: list[Path] = []
     for a in args:
         p = Path(a)
         if p.is_dir():
-            out.extend(sorted(p.rglob("*.scn")))
+            found = sorted(p.rglob("*.scn"))
+            out.extend(f for f in found if walk_hil or HIL_ONLY not in f.relative_to(p).parts[:-1])
         elif p.exists():
             out.append(p)
         else:
@@ -35,7 +39,7 @@ def run_file(path: Path, trace: bool = False) -> tuple[bool, str, World | None]:
     interp = Interpreter(world, statements)
     try:
         world.run(interp.run())
-    except ScenarioFailure as f:
+    except (ScenarioFailure, StateLineMismatch) as f:
         return False, "%s:%d: %s" % (path, f.line, f.message), world
     return True, "", world
 
@@ -123,6 +127,54 @@ def cmd_modem(ns: argparse.Namespace) -> int:
     return 0
 
 
+def run_hil_file(path: Path, ns: argparse.Namespace) -> tuple[bool, list[str]]:
+    """Run one scenario file against the board on ``ns.serial``; returns (passed, report lines)."""
+    from host_tests.sim.hil import HilWorld, refusals
+
+    statements = parse_scenario(path.read_text(encoding="utf-8"))
+    refused = refusals(statements, console=bool(ns.console))
+    if refused:
+        return False, ["%s:%d: %s" % (path, line, msg) for line, msg in refused]
+    listener = (lambda t, e: print("%10.3f  %s" % (t / 1000, e), flush=True)) if ns.trace else None
+    world = HilWorld(ns.serial, ns.console, ns.modem, listener=listener)
+    interp = Interpreter(world, statements)  # type: ignore[arg-type]
+    try:
+        world.run(interp.run())
+    except ScenarioFailure as f:
+        report = ["%s:%d: %s" % (path, f.line, f.message)]
+        report += ["    %10.3f  %s" % (t / 1000, e) for t, e in list(world.timeline)[-TAIL:]]
+        return False, report + ["    " + x for x in world.recent()]
+    return True, []
+
+
+def cmd_hil(ns: argparse.Namespace) -> int:
+    try:
+        files = _files(ns.paths, walk_hil=True)
+    except FileNotFoundError as e:
+        print("no such file or directory: %s" % e, file=sys.stderr)
+        return 2
+    try:
+        import serial  # noqa: F401 - fail here, once, with a hint
+    except ImportError:
+        print("hil needs pyserial: run it through `python3 -m host_tests.dev sim hil ...`", file=sys.stderr)
+        return 2
+    passed = failed = 0
+    for path in files:
+        try:
+            ok, report = run_hil_file(path, ns)
+        except ScenarioSyntaxError as e:
+            print("%s:%d: %s" % (path, e.line, e.message))
+            return 2
+        if ok:
+            passed += 1
+            print("PASS %s" % path, flush=True)
+        else:
+            failed += 1
+            print("FAIL " + "\n".join(report), flush=True)
+    print("%d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m host_tests.sim", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -137,8 +189,20 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--board", default=None)
     m = sub.add_parser("modem", help="the emulated modem alone on stdin/stdout")
     m.add_argument("--modem", default="sim800l", choices=["sim800l"])
-    h = sub.add_parser("hil", help="hardware in the loop (not built yet)")
-    h.add_argument("rest", nargs="*")
+    h = sub.add_parser("hil", help="real time, against a real or emulated board on a serial port")
+    h.add_argument("paths", nargs="+")
+    h.add_argument("--serial", required=True, help="pyserial URL of the board's modem UART")
+    h.add_argument("--console", default=None, help="pyserial URL of the board's USB console")
+    h.add_argument("--modem", default="sim800l", choices=["sim800l"])
+    h.add_argument("--trace", action="store_true", help="print the timeline as it happens")
+    f = sub.add_parser("fake-pico", help="the firmware as a board in real time, its UART and console on TCP")
+    f.add_argument("rest", nargs=argparse.REMAINDER)
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["fake-pico"]:
+        from host_tests.sim.fake_pico import main as fake_pico_main
+
+        return fake_pico_main(argv[1:])
     ns, _ = p.parse_known_args(argv)
     if ns.cmd == "run":
         return cmd_run(ns)
@@ -146,5 +210,4 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_shell(ns)
     if ns.cmd == "modem":
         return cmd_modem(ns)
-    print("hil: not built yet", file=sys.stderr)
-    return 2
+    return cmd_hil(ns)

@@ -24,6 +24,7 @@ from host_tests.sim.clock import Scheduler
 from host_tests.sim.ds18b20 import Ds18b20
 from host_tests.sim.network import GsmNetwork
 from host_tests.sim.sim800l import Sim800l
+from host_tests.sim.state_lines import parse_state_line
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKES = ROOT / "host_tests" / "fakes"
@@ -39,6 +40,16 @@ class Stop(BaseException):
     def __init__(self, error: Exception | None = None) -> None:
         super().__init__(error)
         self.error = error
+
+
+class StateLineMismatch(Exception):
+    """A console state line disagrees with the pins: hil mode would be misled."""
+
+    line = 0
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class Wait:
@@ -150,6 +161,22 @@ class World:
     def console_line(self, line: str) -> None:
         self.console.append((self.sched.now_ms, line))
         self.event("console: " + line)
+        state = parse_state_line(line)
+        if state is not None:
+            self._check_state_line(line, *state)
+
+    def _check_state_line(self, line: str, name: str, value: str) -> None:
+        # The firmware prints a state line right after driving the pin, in the same pass:
+        # what it says must be what the pins show (hil mode relies on these lines).
+        seen: str | None = None
+        if name == "relay":
+            seen = "on" if self.relay_on else "off"
+        elif name == "microrelay":
+            seen = "on" if self.micro_on else "off"
+        elif name.startswith("led "):
+            seen = self.leds.get(name[4:], "off")
+        if seen is not None and seen != value:
+            raise Stop(StateLineMismatch("console said %r but the pins show %s" % (line, seen)))
 
     def pins_changed(self) -> None:
         b = self.board
