@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from host_tests.sim.state_lines import parse_state_line
 from host_tests.sim.world import HANDOFF, Wait, World
 
 
@@ -65,7 +66,9 @@ def test_log_lines_are_timestamped_and_cover_sms_commands_relay_and_modem() -> N
 
     world.run(_boot_and_text_on(world, "ON"))
     lines = [line for _t, line in world.console]
-    assert all(line.startswith("[") and "] " in line for line in lines)
+    # every line is a time-stamped log line or a machine-readable state line (docs/console.md)
+    assert all((line.startswith("[") and "] " in line) or parse_state_line(line) for line in lines)
+    assert any(parse_state_line(line) == ("relay", "on") for line in lines)
     text = "\n".join(lines)
     for expected in (
         'SMS in  +358401234567: "ON"',
