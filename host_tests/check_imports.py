@@ -1,6 +1,6 @@
 """Import allow-list for the device code: only modules the board has may be imported.
 
-    python -m host_tests.check_imports code.py isocket board_configs
+    python -m host_tests.check_imports code.py boot.py safemode.py isocket board_configs
 
 The board's modules are read from the installed circuitpython-stubs board definition
 (``Included modules: ...`` in board_definitions/raspberry_pi_pico/__init__.pyi); if it cannot be
@@ -22,6 +22,7 @@ BOARD = "raspberry_pi_pico"
 EXTRA = {"micropython", "gc", "__future__", "isocket", "board_configs"}
 LIBRARIES = {"adafruit_ticks", "adafruit_onewire", "adafruit_ds18x20", "adafruit_pioasm"}
 HARDWARE = {
+    "alarm",
     "board",
     "busio",
     "digitalio",
@@ -34,6 +35,7 @@ HARDWARE = {
     "onewireio",
     "watchdog",
     "analogio",
+    "storage",
 }
 
 
@@ -129,7 +131,7 @@ def device_files(args: list[str]) -> list[Path]:
         elif p.is_file():
             files.append(p)
         else:
-            raise SystemExit("check_imports: %s: no such file or directory" % arg)
+            raise SystemExit("%s: no such file or directory" % arg)
     return files
 
 

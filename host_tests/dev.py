@@ -1,7 +1,7 @@
 """The one entry point for a fresh machine: sets up .venv/ and runs the checks.
 
     python3 -m host_tests.dev test [--keep-going] [STEP ...]
-                                   ruff, mypy, imports, pytest, scenarios (in order, fail fast)
+                                   ruff, mypy, imports, mpy, pytest, scenarios (in order, fail fast)
     python3 -m host_tests.dev shell [ARGS ...]  python -m host_tests.sim shell ARGS
     python3 -m host_tests.dev sim ARGS ...      python -m host_tests.sim ARGS
     python3 -m host_tests.dev setup             only create/refresh .venv/
@@ -42,7 +42,7 @@ STDLIB_CODE_PTH = ("isocket-stdlib-code.pth", "import code  # see host_tests/dev
 IN_VENV_MARK = "ISOCKET_DEV_IN_VENV"
 
 SCENARIOS = "host_tests/scenarios"
-DEVICE_PATHS = ["code.py", "isocket", "board_configs"]
+DEVICE_PATHS = ["code.py", "boot.py", "safemode.py", "isocket", "board_configs"]
 
 
 def say(msg: str) -> None:
@@ -181,6 +181,7 @@ def steps() -> list[tuple[str, list[str], object]]:
         ("ruff", [py, "-m", "ruff", "check", "."], None),
         ("mypy", [py, "-m", "mypy"], None),
         ("imports", [py, "-m", "host_tests.check_imports", *DEVICE_PATHS], None),
+        ("mpy", [py, "-m", "host_tests.check_mpy", *DEVICE_PATHS], None),
         # -p host_tests.dev loads the hooks at the end of this file: a skipped test fails the run.
         ("pytest", [py, "-m", "pytest", "-q", "-rsx", "-p", "host_tests.dev", "host_tests"], None),
         ("scenarios", [py, "-m", "host_tests.sim", "run", SCENARIOS], need_scenarios),
