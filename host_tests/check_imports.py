@@ -20,7 +20,7 @@ from pathlib import Path
 
 BOARD = "raspberry_pi_pico"
 EXTRA = {"micropython", "gc", "__future__", "isocket", "board_configs"}
-LIBRARIES = {"adafruit_ticks", "adafruit_onewire", "adafruit_ds18x20", "adafruit_pioasm"}
+LIBRARIES = {"adafruit_ticks", "adafruit_onewire", "adafruit_ds18x20"}  # = requirements.txt (test_bundle.py)
 HARDWARE = {
     "alarm",
     "board",
