@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from host_tests.check_imports import device_files
+from host_tests.check_imports import run_check
 
 # Byte 0 of an .mpy file: MicroPython writes "M", CircuitPython only loads "C".
 MICROPYTHON_MAGIC = b"M"
@@ -113,18 +113,7 @@ def check(files: list[Path]) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    if not argv:
-        print("usage: python -m host_tests.check_mpy PATH...", file=sys.stderr)
-        return 2
-    files = device_files(argv)
-    if not files:
-        print("check_mpy: no .py files in %s" % " ".join(argv), file=sys.stderr)
-        return 1
-    findings = check(files)
-    for finding in findings:
-        print(finding)
-    print("check_mpy: %d file(s), %d finding(s)" % (len(files), len(findings)))
-    return 1 if findings else 0
+    return run_check("check_mpy", argv, check)
 
 
 if __name__ == "__main__":

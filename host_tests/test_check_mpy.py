@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from host_tests import check_mpy
+from host_tests import check_imports, check_mpy
 from host_tests.dev import DEVICE_PATHS, REPO
 
 
@@ -88,7 +88,7 @@ def test_main_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_the_device_tree_compiles() -> None:
-    files = check_mpy.device_files([str(REPO / p) for p in DEVICE_PATHS])
+    files = check_imports.device_files([str(REPO / p) for p in DEVICE_PATHS])
     names = {f.relative_to(REPO).as_posix() for f in files}
     assert {"code.py", "boot.py", "safemode.py", "isocket/main.py", "board_configs/__init__.py"} <= names
     assert check_mpy.check(files) == []

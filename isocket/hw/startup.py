@@ -16,8 +16,6 @@ import supervisor
 import usb_cdc
 from micropython import const
 
-from adafruit_ticks import ticks_diff
-
 # Crashes that a fresh start can cure; any other reason waits for a human.
 RESET_REASONS = (
     "BROWNOUT",
@@ -96,11 +94,15 @@ class HealthyRun:
     """Clears the safe-mode reset count once the loop has run for HEALTHY_MS."""
 
     def __init__(self, now: int) -> None:
+        from adafruit_ticks import ticks_diff  # here, so safemode.py does not depend on lib/
+
+        self._ticks_diff = ticks_diff
         self._started = now
         self._done = False
 
     def poll(self, now: int) -> None:
-        if not self._done and ticks_diff(now, self._started) >= HEALTHY_MS:
+        """Call once per loop pass with the loop's ``now``."""
+        if not self._done and self._ticks_diff(now, self._started) >= HEALTHY_MS:
             self._done = True
             mem = _sleep_memory()
             if mem is not None and read_resets(mem):
