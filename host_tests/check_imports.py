@@ -1,6 +1,6 @@
 """Import allow-list for the device code: only modules the board has may be imported.
 
-    python -m host_tests.check_imports code.py isocket board_configs
+    python -m host_tests.check_imports code.py boot.py safemode.py isocket board_configs
 
 The board's modules are read from the installed circuitpython-stubs board definition
 (``Included modules: ...`` in board_definitions/raspberry_pi_pico/__init__.pyi); if it cannot be
@@ -16,12 +16,14 @@ from __future__ import annotations
 import ast
 import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 BOARD = "raspberry_pi_pico"
 EXTRA = {"micropython", "gc", "__future__", "isocket", "board_configs"}
-LIBRARIES = {"adafruit_ticks", "adafruit_onewire", "adafruit_ds18x20", "adafruit_pioasm"}
+LIBRARIES = {"adafruit_ticks", "adafruit_onewire", "adafruit_ds18x20"}  # = requirements.txt (test_bundle.py)
 HARDWARE = {
+    "alarm",
     "board",
     "busio",
     "digitalio",
@@ -34,6 +36,7 @@ HARDWARE = {
     "onewireio",
     "watchdog",
     "analogio",
+    "storage",
 }
 
 
@@ -129,24 +132,29 @@ def device_files(args: list[str]) -> list[Path]:
         elif p.is_file():
             files.append(p)
         else:
-            raise SystemExit("check_imports: %s: no such file or directory" % arg)
+            raise SystemExit("%s: no such file or directory" % arg)
     return files
 
 
-def main(argv: list[str]) -> int:
+def run_check(name: str, argv: list[str], check: Callable[[list[Path]], list[str]]) -> int:
+    """A device-code check's command line: findings of ``check`` on the files of ``argv``."""
     if not argv:
-        print("usage: python -m host_tests.check_imports PATH...", file=sys.stderr)
+        print("usage: python -m host_tests.%s PATH..." % name, file=sys.stderr)
         return 2
-    allowed = board_modules() | EXTRA | LIBRARIES
     files = device_files(argv)
     if not files:
-        print("check_imports: no .py files in %s" % " ".join(argv), file=sys.stderr)
+        print("%s: no .py files in %s" % (name, " ".join(argv)), file=sys.stderr)
         return 1
-    findings = [f for path in files for f in check_file(path, allowed)]
+    findings = check(files)
     for finding in findings:
         print(finding)
-    print("check_imports: %d file(s), %d finding(s)" % (len(files), len(findings)))
+    print("%s: %d file(s), %d finding(s)" % (name, len(files), len(findings)))
     return 1 if findings else 0
+
+
+def main(argv: list[str]) -> int:
+    allowed = board_modules() | EXTRA | LIBRARIES
+    return run_check("check_imports", argv, lambda files: [f for p in files for f in check_file(p, allowed)])
 
 
 if __name__ == "__main__":

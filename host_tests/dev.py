@@ -1,14 +1,17 @@
 """The one entry point for a fresh machine: sets up .venv/ and runs the checks.
 
     python3 -m host_tests.dev test [--keep-going] [STEP ...]
-                                   ruff, mypy, imports, pytest, scenarios, hil (in order, fail fast)
+                                   ruff, mypy, imports, mpy, pytest, scenarios, hil
+                                   (in order, fail fast)
     python3 -m host_tests.dev shell [ARGS ...]  python -m host_tests.sim shell ARGS
     python3 -m host_tests.dev sim ARGS ...      python -m host_tests.sim ARGS
+    python3 -m host_tests.dev bundle [ARGS ...] python -m host_tests.bundle build ARGS (build/CIRCUITPY)
+    python3 -m host_tests.dev deploy [ARGS ...] python -m host_tests.bundle deploy ARGS
     python3 -m host_tests.dev setup             only create/refresh .venv/
 
 Needs only CPython 3.11+. It creates .venv/ in the repo with the stdlib ``venv``, installs
 host_tests/requirements.txt, then the device libraries of requirements.txt plus
-adafruit-circuitpython-typing with ``--no-deps`` (their dependencies are Adafruit-Blinka, which
+NODEPS_EXTRA with ``--no-deps`` (their dependencies are Adafruit-Blinka, which
 would put fake board.py, busio.py, ... into site-packages). A hash of the requirement files is
 kept in .venv/; the venv is rebuilt only when it changes. Then it re-executes itself inside
 the venv. Everything here is stdlib: nothing else may be imported before the venv exists.
@@ -31,7 +34,8 @@ STAMP = VENV / "isocket-requirements.sha256"
 HOST_REQUIREMENTS = REPO / "host_tests" / "requirements.txt"
 DEVICE_REQUIREMENTS = REPO / "requirements.txt"
 # Installed with --no-deps together with the device libraries (see the module docstring).
-NODEPS_EXTRA = ["adafruit-circuitpython-typing==1.13.0"]
+# pioasm is a host tool here: test_led_program.py assembles the LED program the board stores as data.
+NODEPS_EXTRA = ["adafruit-circuitpython-typing==1.13.0", "adafruit-circuitpython-pioasm==1.3.8"]
 # Bump when the install recipe below changes, so every venv is rebuilt once.
 RECIPE = "3"
 # The firmware's code.py sits at the repo root, which `python -m ...` puts first on sys.path: it
@@ -43,7 +47,7 @@ IN_VENV_MARK = "ISOCKET_DEV_IN_VENV"
 
 SCENARIOS = "host_tests/scenarios"
 HIL_SCENARIOS = SCENARIOS + "/hil"
-DEVICE_PATHS = ["code.py", "isocket", "board_configs"]
+DEVICE_PATHS = ["code.py", "boot.py", "safemode.py", "isocket", "board_configs"]
 
 
 def say(msg: str) -> None:
@@ -182,6 +186,7 @@ def steps() -> list[tuple[str, list[str], object]]:
         ("ruff", [py, "-m", "ruff", "check", "."], None),
         ("mypy", [py, "-m", "mypy"], None),
         ("imports", [py, "-m", "host_tests.check_imports", *DEVICE_PATHS], None),
+        ("mpy", [py, "-m", "host_tests.check_mpy", *DEVICE_PATHS], None),
         # -p host_tests.dev loads the hooks at the end of this file: a skipped test fails the run.
         ("pytest", [py, "-m", "pytest", "-q", "-rsx", "-p", "host_tests.dev", "host_tests"], None),
         ("scenarios", [py, "-m", "host_tests.sim", "run", SCENARIOS], need_scenarios),
@@ -238,8 +243,8 @@ def run_tests(selected: list[str]) -> int:
     return 0
 
 
-def run_sim(args: list[str]) -> int:
-    cmd = [sys.executable, "-m", "host_tests.sim", *args]
+def run_module(module: str, args: list[str]) -> int:
+    cmd = [sys.executable, "-m", module, *args]
     os.chdir(REPO)
     if os.name == "nt":
         return subprocess.call(cmd, env=step_env())
@@ -257,7 +262,7 @@ def main(argv: list[str]) -> int:
         print(USAGE)
         return 0 if argv else 2
     cmd, rest = argv[0], argv[1:]
-    if cmd not in ("test", "shell", "sim", "setup"):
+    if cmd not in ("test", "shell", "sim", "setup", "bundle", "deploy"):
         print(USAGE, file=sys.stderr)
         die("unknown command %r" % cmd)
     ensure_venv()
@@ -269,10 +274,14 @@ def main(argv: list[str]) -> int:
     if cmd == "test":
         return run_tests(rest)
     if cmd == "shell":
-        return run_sim(["shell", *rest])
+        return run_module("host_tests.sim", ["shell", *rest])
+    if cmd == "bundle":
+        return run_module("host_tests.bundle", ["build", *rest])
+    if cmd == "deploy":
+        return run_module("host_tests.bundle", ["deploy", *rest])
     if not rest:
         die("usage: python3 -m host_tests.dev sim ARGS...")
-    return run_sim(rest)
+    return run_module("host_tests.sim", rest)
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,4 +14,5 @@ def run():
         now = clock.now()
         device.poll(now)
         hw.watchdog.feed()
+        hw.healthy_run.poll(now)
         clock.idle(device.next_deadline(now))

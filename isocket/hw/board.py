@@ -14,6 +14,7 @@ from isocket.hw.leds import Leds
 from isocket.hw.outputs import Input, Output
 from isocket.hw.sensor import Sensor
 from isocket.hw.serial_port import ModemPort
+from isocket.hw.startup import HealthyRun, disable_autoreload
 from isocket.hw.thermometer import Thermometer
 
 _WATCHDOG_S = const(8)  # the RP2040 maximum (~8.3 s)
@@ -57,7 +58,9 @@ class Hardware:
 
     def __init__(self, config: dict):
         m = config["modem"]
+        disable_autoreload()  # again here, for a drive copied without boot.py
         self.clock = Clock()
+        self.healthy_run = HealthyRun(self.clock.now())
         self.console = ConsolePort()
         self.modem_power = Output(_pin(m["power"]), value=True, active_high=m.get("power_on_level", True))
         self.modem_port = ModemPort(_pin(m["tx"]), _pin(m["rx"]), m["baudrate"], m.get("rx_buffer", 4096))
