@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,8 +84,15 @@ class _BadBoard:
                 conn, _ = self.server.accept()
             except OSError:
                 continue
-            if self.mode == "hangup":
+            if self.mode.startswith("hangup"):
                 time.sleep(0.3)
+                conn.close()
+                if self.mode == "hangup-once":
+                    self.mode = "quiet"
+                continue
+            if self.mode == "quiet":
+                while not self.stop and conn.recv(4096):
+                    pass
                 conn.close()
                 continue
             conn.setblocking(False)
@@ -133,13 +141,18 @@ def test_a_board_sending_garbage_or_hanging_up_fails_the_statement_not_the_runne
 
 
 @pytest.fixture(scope="module")
-def fake_pico() -> Iterator[tuple[str, str]]:
+def fake_pico_proc() -> Iterator[tuple[Any, str, str]]:
     proc, serial_url, console_url = start_fake_pico()
     try:
-        yield serial_url, console_url
+        yield proc, serial_url, console_url
     finally:
         proc.terminate()
         proc.wait(5)
+
+
+@pytest.fixture
+def fake_pico(fake_pico_proc: tuple[Any, str, str]) -> tuple[str, str]:
+    return fake_pico_proc[1], fake_pico_proc[2]
 
 
 def test_a_wrong_expectation_against_fake_pico_names_the_statement_and_shows_the_board(
@@ -159,3 +172,50 @@ def test_a_wrong_expectation_against_fake_pico_names_the_statement_and_shows_the
     assert "FAIL %s:4: expected SMS to owner 'Power socket ON' / got 'Power socket OFF'" % f in out
     assert "@state relay off" in out  # the board's console, as seen
     assert "> AT+CMGS=" in out  # the board's UART, as seen
+
+
+def test_a_board_reset_mid_run_is_seen_and_the_scenario_goes_on(fake_pico_proc) -> None:
+    import os
+    import signal
+
+    from host_tests.sim.hil import HilWorld
+    from host_tests.sim.runner import Interpreter
+
+    proc, serial_url, console_url = fake_pico_proc
+    pressed: list[int] = []
+
+    def listen(t: int, event: str) -> None:
+        if not pressed and "MODEM   registered" in event:
+            pressed.append(t)
+            os.kill(proc.pid, signal.SIGUSR1)  # fake-pico's RESET button
+
+    world = HilWorld(serial_url, console_url, listener=listen)
+    statements = parse_scenario(
+        "phone owner +358401234567\n"
+        'expect console ~ "MODEM +registered" within 90s\n'
+        'expect console ~ "^@state boot .* power-on$" within 10s\n'
+        'expect console ~ "MODEM +registered" within 90s\n'
+        'sms owner "ON"\n'
+        'expect sms owner "Power socket ON"\n'
+        "expect relay on\n"
+        'sms owner "OFF"\n'
+        'expect sms owner "Power socket OFF"\n'
+        "expect relay off\n"
+    )
+    world.run(Interpreter(world, statements).run())  # type: ignore[arg-type]
+    assert pressed and world.board_boots >= 1
+
+
+def test_a_port_that_drops_out_is_reopened(tmp_path: Path) -> None:
+    from host_tests.sim.hil import HilWorld
+    from host_tests.sim.runner import Interpreter
+
+    board = _BadBoard("hangup-once")
+    try:
+        world = HilWorld(board.url)
+        world.run(Interpreter(world, parse_scenario("advance 2500ms\n")).run())  # type: ignore[arg-type]
+    finally:
+        board.close()
+    events = [e for _t, e in world.timeline]
+    assert any(e.startswith("serial lost") for e in events)
+    assert "serial %s is back" % board.url in events

@@ -8,8 +8,9 @@ It stands in for a real board in ``hil`` mode (``--serial socket://127.0.0.1:777
 --console socket://127.0.0.1:7778``), so the hardware-in-the-loop path is tested the way a
 board takes it: bytes on a serial line, in real time. The board runs from USB with mains
 present, its DS18B20 reads 21.0 degC, nobody presses the button. A reset (watchdog, the
-factory reset, a crash) starts ``code.py`` again, as on the board; the settings flash lives
-as long as the process. A port accepts one client at a time; a new client replaces the old.
+factory reset, a crash) starts ``code.py`` again, as on the board; SIGUSR1 is its RESET
+button. The settings flash lives as long as the process. A port accepts one client at a
+time; a new client replaces the old.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import os
 import runpy
 import select
+import signal
 import socket
 import sys
 import time
@@ -112,6 +114,12 @@ class FakePico:
         self.uart = _Port(uart_addr)
         self.console = _Port(console_addr)
         self.boots = 0
+        self.reset_pressed = False
+        if hasattr(signal, "SIGUSR1"):
+            signal.signal(signal.SIGUSR1, self._press_reset)
+
+    def _press_reset(self, signum: int, frame: Any) -> None:
+        self.reset_pressed = True  # acted on at the next loop pass, where the firmware may unwind
 
     # -- the world interface HostBoard uses ----------------------------------------------
     def pins_changed(self) -> None:
@@ -127,6 +135,9 @@ class FakePico:
         self.uart.send(data)
 
     def device_idle(self, ms: int) -> None:
+        if self.reset_pressed:
+            self.reset_pressed = False
+            raise McuReset("RESET_PIN")
         wd = self.board.watchdog_deadline()
         if wd is not None and self.sched.now_ms > wd:
             raise McuReset("WATCHDOG")
@@ -134,7 +145,7 @@ class FakePico:
         until = self._wall_ms() + max(0, ms)
         while True:
             self._serve(min(MAX_WAIT_MS, max(0, until - self._wall_ms())))
-            if self.board.woken or self._wall_ms() >= until:
+            if self.board.woken or self.reset_pressed or self._wall_ms() >= until:
                 return
 
     # -- running ---------------------------------------------------------------------------
