@@ -21,7 +21,7 @@ from host_tests.sim.runner import ScenarioFailure
 from host_tests.sim.scenario import Statement
 from host_tests.sim.sim800l import Sim800l
 from host_tests.sim.state_lines import parse_state_line
-from host_tests.sim.world import HANDOFF, TIMELINE, Stop, Wait
+from host_tests.sim.world import TIMELINE, Stop, Wait, feed_scenario
 
 # statement kind -> what it would need; refused before anything runs (spec SCENARIOS.md)
 HANDS_ON = {
@@ -224,7 +224,7 @@ class HilWorld:
             self.modem.set_supply(True)  # the emulated modem powers up now: boot URCs, registration
             while True:
                 self._pump()
-                self._run_scenario()
+                feed_scenario(self)
                 self._sleep()
         except Stop as stop:
             if stop.error is not None:
@@ -260,17 +260,3 @@ class HilWorld:
         delay = (min(until) - now) / 1000
         if delay > 0:
             time.sleep(delay)
-
-    def _run_scenario(self) -> None:
-        assert self.gen is not None
-        while True:
-            w = self.wait
-            if w is not None and self.sched.now_ms < w.until and not (w.pred is not None and w.pred()):
-                return
-            try:
-                nxt = next(self.gen)
-            except StopIteration:
-                raise Stop() from None
-            except Exception as e:  # a failed expectation
-                raise Stop(e) from None
-            self.wait = Wait(self.sched.now_ms) if nxt == HANDOFF else nxt

@@ -346,21 +346,31 @@ class World:
             raise PowerLoss()
 
     def _run_scenario(self) -> None:
-        assert self.gen is not None
-        while True:
-            w = self.wait
-            if w is not None and self.sched.now_ms < w.until and not (w.pred is not None and w.pred()):
-                return
-            try:
-                nxt = next(self.gen)
-            except StopIteration:
-                raise Stop() from None
-            except Exception as e:  # a failed expectation: unwind the firmware, report it
-                raise Stop(e) from None
-            if nxt == HANDOFF:
-                self.wait = Wait(self.sched.now_ms)
-                return
-            self.wait = nxt
+        feed_scenario(self)
+
+
+def feed_scenario(world: Any) -> None:
+    """Run scenario statements until one waits for what has not happened yet.
+
+    ``world`` has ``gen`` (the Interpreter's generator), ``wait`` and ``sched``: the
+    simulated World and hil's real-time one share this. Raises Stop at the end of the
+    scenario or, carrying it, at a failed expectation.
+    """
+    assert world.gen is not None
+    while True:
+        w = world.wait
+        if w is not None and world.sched.now_ms < w.until and not (w.pred is not None and w.pred()):
+            return
+        try:
+            nxt = next(world.gen)
+        except StopIteration:
+            raise Stop() from None
+        except Exception as e:  # a failed expectation: unwind the firmware, report it
+            raise Stop(e) from None
+        if nxt == HANDOFF:
+            world.wait = Wait(world.sched.now_ms)
+            return
+        world.wait = nxt
 
 
 def classify_led(words: list[int] | None) -> str:
