@@ -163,8 +163,7 @@ class World:
             self.micro_on = micro
             self.event("micro relay %s" % ("ON" if micro else "OFF"))
         for name, pin in (self.config.get("leds") or {}).items():
-            sm = b.pio.get(pin)
-            pattern = classify_led(sm.loop if sm is not None else None)
+            pattern = classify_led(b.pio.get(pin))
             if self.leds.get(name) != pattern:
                 self.leds[name] = pattern
                 self.event("led %s %s" % (name, pattern))
