@@ -8,6 +8,7 @@ from pathlib import Path
 
 from host_tests.sim.runner import Interpreter, ScenarioFailure
 from host_tests.sim.scenario import ScenarioSyntaxError, parse_line, parse_scenario
+from host_tests.sim.vm import VmError, VmSpec
 from host_tests.sim.world import World
 
 TAIL = 30
@@ -26,12 +27,12 @@ def _files(args: list[str]) -> list[Path]:
     return out
 
 
-def run_file(path: Path, trace: bool = False) -> tuple[bool, str, World | None]:
+def run_file(path: Path, trace: bool = False, vm: VmSpec | None = None) -> tuple[bool, str, World | None]:
     """Run one scenario file in a fresh world; returns (passed, message, world)."""
     text = path.read_text(encoding="utf-8")
     statements = parse_scenario(text)
     listener = (lambda t, e: print("%10.3f  %s" % (t / 1000, e))) if trace else None
-    world = World(listener=listener)
+    world = World(listener=listener, vm=vm)
     interp = Interpreter(world, statements)
     try:
         world.run(interp.run())
@@ -41,9 +42,13 @@ def run_file(path: Path, trace: bool = False) -> tuple[bool, str, World | None]:
 
 
 def cmd_run(ns: argparse.Namespace) -> int:
+    vm = None
     if ns.vm or ns.vm_cmd:
-        print("--vm / --vm-cmd: the MicroPython VM leg is not built yet", file=sys.stderr)
-        return 2
+        try:
+            vm = VmSpec.from_options(ns.vm, ns.vm_cmd, ns.heap)
+        except (ValueError, VmError) as e:
+            print(e, file=sys.stderr)
+            return 2
     try:
         files = _files(ns.paths)
     except FileNotFoundError as e:
@@ -52,7 +57,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
     passed = failed = 0
     for path in files:
         try:
-            ok, message, world = run_file(path, ns.trace)
+            ok, message, world = run_file(path, ns.trace, vm)
         except ScenarioSyntaxError as e:
             print("%s:%d: %s" % (path, e.line, e.message))
             return 2
@@ -129,9 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("run", help="run scenario files or directories")
     r.add_argument("paths", nargs="+")
     r.add_argument("--trace", action="store_true", help="print the timeline as it happens")
-    r.add_argument("--vm", default=None)
-    r.add_argument("--heap", default=None)
-    r.add_argument("--vm-cmd", default=None)
+    r.add_argument("--vm", default=None, choices=["micropython"], help="run code.py in this VM (see docs/vm-protocol.md)")
+    r.add_argument("--heap", default=None, help="VM heap size: 64k, 192k, 1m (default for --vm: 256k)")
+    r.add_argument("--vm-cmd", default=None, help='run code.py in this interpreter: "PATH [ARGS]"')
     s = sub.add_parser("shell", help="type statements interactively")
     s.add_argument("--model", default="707", type=str.upper, choices=["706", "707", "706L", "707L"])
     s.add_argument("--board", default=None)
