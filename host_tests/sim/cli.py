@@ -134,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("run", help="run scenario files or directories")
     r.add_argument("paths", nargs="+")
     r.add_argument("--trace", action="store_true", help="print the timeline as it happens")
-    r.add_argument("--vm", default=None, choices=["micropython"], help="run code.py in this VM (see docs/vm-protocol.md)")
+    r.add_argument(
+        "--vm", default=None, choices=["micropython"], help="run code.py in this VM (docs/vm-protocol.md)"
+    )
     r.add_argument("--heap", default=None, help="VM heap size: 64k, 192k, 1m (default for --vm: 256k)")
     r.add_argument("--vm-cmd", default=None, help='run code.py in this interpreter: "PATH [ARGS]"')
     s = sub.add_parser("shell", help="type statements interactively")

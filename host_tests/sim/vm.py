@@ -17,8 +17,8 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +43,10 @@ HOST_CALLS = frozenset(
     watchdog_arm watchdog_feed
     """.split()
 )
-ERRORS = ("ValueError", "IndexError", "KeyError", "TypeError", "AttributeError", "NotImplementedError", "OSError")
+# Exceptions a host call raises in the VM under their own name (others become RuntimeError).
+ERRORS = frozenset(
+    "ValueError IndexError KeyError TypeError AttributeError NotImplementedError OSError".split()
+)
 
 
 class VmError(Exception):
@@ -149,7 +152,7 @@ class VmSpec:
 
     @classmethod
     def from_options(cls, vm: str | None, vm_cmd: str | None, heap: str | None) -> VmSpec:
-        """``--vm micropython`` (heap default 256k) or ``--vm-cmd "PATH ARGS"`` (-X heapsize only if --heap)."""
+        """``--vm micropython`` (heap: DEFAULT_HEAP) or ``--vm-cmd "PATH ARGS"`` (-X heapsize with --heap)."""
         if vm_cmd:
             return cls(shlex.split(vm_cmd), parse_heap(heap) if heap else None)
         if vm != "micropython":
@@ -234,7 +237,7 @@ class _Child:
         self.timeout = timeout
         try:
             self.proc = subprocess.Popen(
-                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0, cwd=ROOT
+                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT
             )
         except OSError as e:
             raise VmError("cannot start %s: %s" % (cmd[0], e)) from None

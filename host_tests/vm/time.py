@@ -12,7 +12,8 @@ finally:
     del _path
 
 _struct_time = namedtuple(
-    "struct_time", ("tm_year", "tm_mon", "tm_mday", "tm_hour", "tm_min", "tm_sec", "tm_wday", "tm_yday", "tm_isdst")
+    "struct_time",
+    ("tm_year", "tm_mon", "tm_mday", "tm_hour", "tm_min", "tm_sec", "tm_wday", "tm_yday", "tm_isdst"),
 )
 
 
