@@ -9,6 +9,7 @@ makes on ``_hostlink.board()`` arrives here as one request line and is answered 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import select
@@ -169,9 +170,11 @@ class VmSpec:
 
 
 def _adafruit_root() -> Path:
-    import adafruit_ticks  # type: ignore[import-untyped]  # the venv's copy, installed by dev.py
-
-    return Path(adafruit_ticks.__file__).parent
+    # The venv's copy, installed by dev.py; found, not imported (it needs the fakes on sys.path).
+    spec = importlib.util.find_spec("adafruit_ticks")
+    if spec is None or spec.origin is None:
+        raise VmError("adafruit_ticks is not installed: python3 -m host_tests.dev setup")
+    return Path(spec.origin).parent
 
 
 def vm_sources() -> list[tuple[Path, str]]:
@@ -277,6 +280,7 @@ class _Child:
     def send(self, data: bytes) -> bool:
         try:
             self._stdin.write(data)
+            self._stdin.flush()
             return True
         except (BrokenPipeError, OSError):
             return False
