@@ -43,9 +43,9 @@ IN_VENV_MARK = "ISOCKET_DEV_IN_VENV"
 
 SCENARIOS = "host_tests/scenarios"
 # Heap of the `vm` step (the scenarios in MicroPython, docs/vm-protocol.md): the smallest heap at
-# which every scenario passed, HEAP_MEASURED_KB, rounded up with a margin. 64 KB does not fit:
-# in this 64-bit unix port every pointer and object header is twice the RP2040's, the fakes and
-# the host link share the heap, and importing the device modules alone takes ~160-175 KB.
+# which every scenario passed, VM_HEAP_MEASURED_KB, rounded up with a margin. 64 KB does not fit:
+# in this 64-bit unix port every pointer and object header is twice the RP2040's, and importing
+# code.py's modules alone takes 173 KB (plus 33 KB for the fakes and 3 KB for the host link).
 VM_HEAP_MEASURED_KB = 368  # `python -m host_tests.sim heap`: flash/erase_cut.scn needs the most
 VM_HEAP = "384k"
 DEVICE_PATHS = ["code.py", "isocket", "board_configs"]

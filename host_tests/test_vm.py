@@ -218,3 +218,14 @@ def test_smallest_heap_bisects_in_4k_steps(
     monkeypatch.setattr(cli, "run_file", fake_run_file)
     assert cli.smallest_heap(Path("x.scn"), spec(), 64 * 1024, 1 << 20) == found
     assert len(tried) <= 9 and all(h % 4096 == 0 for h in tried)
+
+
+def test_a_vm_that_breaks_the_protocol_is_a_host_error(tmp_path: Path) -> None:
+    rogue = VmSpec([sys.executable, "-c", "print('\\x01[\"format_flash\"]', flush=True); input()"], None)
+    ok, text = cli.run_and_report(scenario(tmp_path, SHORT), vm=rogue)
+    assert not ok and "'format_flash', which is not a host call" in text
+
+
+def test_a_missing_interpreter_is_a_host_error(tmp_path: Path) -> None:
+    ok, text = cli.run_and_report(scenario(tmp_path, SHORT), vm=VmSpec([str(tmp_path / "nope")], None))
+    assert not ok and "cannot start" in text

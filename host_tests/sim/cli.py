@@ -46,7 +46,10 @@ def run_file(path: Path, trace: bool = False, vm: VmSpec | None = None) -> tuple
 
 def run_and_report(path: Path, trace: bool = False, vm: VmSpec | None = None) -> tuple[bool, str]:
     """Run one file; returns (passed, the text to print). A worker of ``run --jobs``."""
-    ok, message, world = run_file(path, trace, vm)
+    try:
+        ok, message, world = run_file(path, trace, vm)
+    except VmError as e:
+        return False, "FAIL %s: %s" % (path, e)
     if ok:
         return True, "PASS %s" % path
     lines = ["FAIL %s" % message]
