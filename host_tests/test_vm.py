@@ -229,3 +229,10 @@ def test_a_vm_that_breaks_the_protocol_is_a_host_error(tmp_path: Path) -> None:
 def test_a_missing_interpreter_is_a_host_error(tmp_path: Path) -> None:
     ok, text = cli.run_and_report(scenario(tmp_path, SHORT), vm=VmSpec([str(tmp_path / "nope")], None))
     assert not ok and "cannot start" in text
+
+
+def test_the_default_heap_is_the_one_ci_proves() -> None:
+    from host_tests import dev
+    from host_tests.sim.vm import DEFAULT_HEAP
+
+    assert parse_heap(dev.VM_HEAP) == DEFAULT_HEAP >= dev.VM_HEAP_MEASURED_KB * 1024
