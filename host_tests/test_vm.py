@@ -145,6 +145,26 @@ def test_vm_link_speaks_the_host_codec() -> None:
         child.kill()
 
 
+def test_vm_link_stays_in_step_after_a_memory_error() -> None:
+    # The VM cannot hold the 200 KB answer: it raises MemoryError and skips the rest of the reply.
+    boot = (
+        "import sys\nsys.path.insert(0, %r)\nimport _hostlink\n"
+        "try:\n    _hostlink.call('big')\nexcept MemoryError:\n    _hostlink.call('failed_as_on_the_board')\n"
+        "_hostlink.call('then', _hostlink.call('small'))\n" % str(VM_DIR)
+    )
+    child = _Child([micropython_binary(), "-X", "heapsize=48k", "-c", boot], timeout=10)
+    replies = {"big": bytearray(200_000), "failed_as_on_the_board": None, "small": b"\n\x01ok"}
+    try:
+        for name in ("big", "failed_as_on_the_board", "small"):
+            line = child.readline()
+            assert line is not None and decode_request(line[1:], child.read_exact) == (name, [])
+            child.send(encode_reply(1, replies[name]))
+        line = child.readline()
+        assert line is not None and decode_request(line[1:], child.read_exact) == ("then", [b"\n\x01ok"])
+    finally:
+        child.kill()
+
+
 # -- the firmware in the VM -------------------------------------------------------------------
 
 
