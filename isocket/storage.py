@@ -35,8 +35,10 @@ Limitation: one sector, no second copy: a power cut during a compaction erase lo
 log; callers fall back to defaults when ``load`` returns None.
 """
 
-# Record kinds, all in one place so that two features can never share one (docs/storage.md).
+from array import array
 from micropython import const
+
+# Record kinds, all in one place so that two features can never share one (docs/storage.md).
 
 KIND_SETTINGS = const(1)  # isocket.settings body
 KIND_SOCKET = const(2)  # the remembered socket state, one byte
@@ -52,15 +54,17 @@ _BODY = const(10)  # offset of the body in a record
 OVERHEAD = const(13)
 _MASK = const(0xFFFFFFFF)
 _HALF = const(0x80000000)
+_CHUNK = const(256)  # flash is read in pieces this big: no 4 KB temporary on the heap
+_ERASED = b"\xff" * _CHUNK
 
 
-def _make_table() -> list[int]:
-    table = []
+def _make_table():
+    table = array("H", bytes(512))  # 512 B, where a list of 256 ints is 1 KB on the board
     for i in range(256):
         c = i << 8
         for _ in range(8):
             c = ((c << 1) ^ 0x1021) if c & 0x8000 else (c << 1)
-        table.append(c & 0xFFFF)
+        table[i] = c & 0xFFFF
     return table
 
 
@@ -109,10 +113,21 @@ class RecordStore:
         self._max_kinds = max_kinds
         self.records_written = 0
         self.compactions = 0
+        # The sector image, reserved at boot while the heap is whole: a compaction weeks later
+        # must not depend on finding 4 KB of contiguous free heap (docs/storage.md).
+        self._img = bytearray(self._size)
         self._scan()
 
+    def _read_image(self) -> bytearray:
+        img = self._img
+        nvm = self._nvm
+        for off in range(0, self._size, _CHUNK):
+            end = min(off + _CHUNK, self._size)
+            img[off:end] = nvm[off:end]
+        return img
+
     def _scan(self) -> None:
-        buf = self._nvm[0 : self._size]
+        buf = self._read_image()
         end = self._size
         while end and buf[end - 1] == 0xFF:
             end -= 1
@@ -207,9 +222,7 @@ class RecordStore:
         others = [s for s in self._slots if s[0] != kind]
         if size + sum(s[2] for s in others) > self._size:
             return False
-        img = self._nvm[0 : self._size]
-        if not isinstance(img, bytearray):
-            img = bytearray(img)
+        img = self._read_image()
         # Ascending source offsets: moving each record down never overwrites one not yet moved.
         others.sort(key=lambda s: s[1])
         pos = 0
@@ -224,7 +237,10 @@ class RecordStore:
         img[pos : pos + size] = encode_record(kind, body, seq)
         slots.append([kind, pos, size, seq])
         pos += size
-        img[pos : self._size] = b"\xff" * (self._size - pos)
+        erased = memoryview(_ERASED)
+        for off in range(pos, self._size, _CHUNK):
+            end = min(off + _CHUNK, self._size)
+            img[off:end] = erased[: end - off]
         self._nvm[0 : self._size] = img  # one sector erase + program
         self._slots = slots
         self._free = pos

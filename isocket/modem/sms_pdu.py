@@ -4,11 +4,11 @@ PDUs are hex strings as the modem prints and reads them in PDU mode (AT+CMGF=0),
 SMSC address in front. Every malformed input raises ValueError, nothing else.
 """
 
+from binascii import hexlify
 from micropython import const
 
 from isocket.modem import gsm7
 
-_HEX = "0123456789ABCDEF"
 _HEX_IN = "0123456789abcdef0123456789ABCDEF"
 _DIGITS = "0123456789*#abc"  # semi-octet values 0..14; 15 is the filler
 _MAX_HEX = const(2 * (12 + 176))  # SMSC address + the longest TPDU, with room to spare
@@ -31,7 +31,7 @@ def from_hex(text: str) -> bytearray:
 
 def to_hex(data) -> str:
     """Format bytes as upper-case hex."""
-    return "".join([_HEX[b >> 4] + _HEX[b & 15] for b in data])
+    return hexlify(data).decode().upper()  # in C: not one small string per byte on the heap
 
 
 def semi_octets(digits: str) -> bytearray:
