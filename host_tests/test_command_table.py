@@ -65,8 +65,8 @@ def test_each_example_reaches_its_own_row(cmd):
 
 def test_rows_are_well_formed():
     assert len(BY_NAME) == len(COMMANDS) == 87
-    assert TABLE.endswith("\n") and "\n\n" not in TABLE
-    for line in TABLE.splitlines():
+    assert TABLE.endswith(b"\n") and b"\n\n" not in TABLE
+    for line in TABLE.decode().splitlines():
         assert line.startswith(("#", "    ")) or line.count(";") == 6, line
     for cmd in COMMANDS:
         assert cmd.kind in (CTRL, INF, CONF) and cmd.match in (WORD, VALUE, NUMBER)

@@ -21,8 +21,11 @@
 A line that starts with spaces continues the reply of the line above; ``#`` lines are
 comments. Rows are tried in order and the first that fits wins, so longer and more
 specific keys come first (A-21: RENEWINTERVALPW= before RENEWINTERVAL? before
-RENEWINTERVAL<pw9>). The table is one string, not objects: on the board a tuple or object
-per row costs several times the heap (measured: 8 KB against 30 to 40 KB).
+RENEWINTERVAL<pw9>). The table is one ``bytes`` string, not objects: on the board a tuple
+or object per row costs several times the heap (measured: 8 KB against 30 to 40 KB). Bytes,
+not str: MicroPython finds a str's character offset by walking its UTF-8 from the start, so
+every index, slice and find in a 7.8 KB str cost time in proportion to the offset, and a
+command that matched no row took seconds on an RP2040 (docs/performance.md).
 """
 
 # command types
@@ -42,7 +45,7 @@ _WHITESPACE = " \t\r\n\f\v"
 # GSM 03.38 default alphabet beyond printable ASCII (which it holds except the backtick)
 _GSM_EXTRA = "£¥èéùìòÇØøÅåΔΦΓΛΩΠΨΣΘΞÆæßÉ¤¡ÄÖÑÜ§¿äöñüà€"
 
-TABLE = """\
+TABLE = b"""\
 # main socket, micro relay, status (ch. 4.1)
 ON;CTRL;do_switch;L;ON;;Power socket ON
 OFF;CTRL;do_switch;L;OFF;;Power socket OFF
@@ -205,17 +208,17 @@ class Command:
 
 
 def _line_end(start: int) -> int:
-    end = TABLE.find("\n", start)
+    end = TABLE.find(b"\n", start)
     return len(TABLE) if end < 0 else end
 
 
 def _row_at(start: int) -> Command:
     # the row starting at ``start``, with its continuation lines joined to the reply
     end = _line_end(start)
-    line = TABLE[start:end]
-    while TABLE.startswith(" ", end + 1):
+    line = TABLE[start:end].decode()
+    while TABLE.startswith(b" ", end + 1):
         nxt = _line_end(end + 1)
-        line += TABLE[end + 1 : nxt].strip(" ")
+        line += TABLE[end + 1 : nxt].decode().strip(" ")
         end = nxt
     return Command(line)
 
@@ -225,7 +228,7 @@ def _row_starts():
     pos = 0
     while pos < len(TABLE):
         end = _line_end(pos)
-        if end > pos and TABLE[pos] not in "# ":
+        if end > pos and TABLE[pos] != 35 and TABLE[pos] != 32:  # not a "#" comment or continuation
             yield pos
         pos = end + 1
 
@@ -240,8 +243,11 @@ def rows() -> list:
 
 def match(upper: str) -> Command | None:
     """The first row that fits ``upper`` (the command part, ASCII upper-cased), else None."""
+    first = ord(upper[0]) if upper else -1
     for start in _row_starts():
-        rule, key = split_name(TABLE[start : TABLE.find(";", start)])
+        if TABLE[start] != first:
+            continue  # every key is non-empty: a row whose first letter differs cannot fit
+        rule, key = split_name(TABLE[start : TABLE.find(b";", start)].decode())
         if rule == WORD:
             hit = upper == key
         elif not upper.startswith(key):
