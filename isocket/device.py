@@ -412,11 +412,15 @@ class Device:
             if not self.model.endswith("L"):
                 mic = special  # Light models have no MIC LED (A-59)
         gsm = "blink-3s" if modem.state == READY and modem.registered else "blink-1s"
-        patterns = (power, gsm, out, mic)
-        state = self.state
-        for i in range(4):
-            leds.show(_LED_NAMES[i], patterns[i])
-            state.show(_LED_KEYS[i], patterns[i])
+        state = self.state  # each LED's state line right after the LED (docs/console.md)
+        leds.show("POWER", power)
+        state.show("led POWER", power)
+        leds.show("GSM", gsm)
+        state.show("led GSM", gsm)
+        leds.show("OUT", out)
+        state.show("led OUT", out)
+        leds.show("MIC", mic)
+        state.show("led MIC", mic)
         state.show("relay", _lower_onoff(self.socket.on))
         if self.micro_relay is not None:
             state.show("microrelay", _lower_onoff(self.micro_relay.on))
@@ -438,9 +442,6 @@ def _onoff(on) -> str:
 def _lower_onoff(on) -> str:
     return "on" if on else "off"  # the state lines' spelling (docs/console.md)
 
-
-_LED_NAMES = ("POWER", "GSM", "OUT", "MIC")
-_LED_KEYS = ("led POWER", "led GSM", "led OUT", "led MIC")  # built once: _show_leds runs every pass
 
 
 def _quote(text) -> str:
