@@ -262,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument(
         "--vm", default=None, choices=["micropython"], help="run code.py in this VM (docs/vm-protocol.md)"
     )
-    r.add_argument("--heap", default=None, help="VM heap size: 64k, 192k, 1m (default for --vm: 384k)")
+    r.add_argument("--heap", default=None, help="VM heap size: 64k, 192k, 1m (default for --vm: 352k)")
     r.add_argument("--vm-cmd", default=None, help='run code.py in this interpreter: "PATH [ARGS]"')
     hp = sub.add_parser("heap", help="the smallest VM heap (4 KB steps) at which each file passes")
     hp.add_argument("paths", nargs="+")
