@@ -15,12 +15,12 @@ from adafruit_ds18x20 import DS18X20
 from adafruit_onewire.bus import OneWireBus
 from adafruit_onewire.device import OneWireDevice
 
-from host_tests.sim.ds18b20 import Ds18b20, OneWireLine, crc8, make_rom, to_x16
+from host_tests.sim.ds18b20 import Ds18b20, OneWireHost, OneWireLine, crc8, make_rom, to_x16
 
 PIN = "GP22"
 
 
-class Rig:
+class Rig(OneWireHost):
     """What the fake onewireio needs from the board, plus a clock and a line with one probe."""
 
     def __init__(self) -> None:

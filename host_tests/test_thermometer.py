@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from host_tests.sim.ds18b20 import Ds18b20, OneWireLine
+from host_tests.sim.ds18b20 import Ds18b20, OneWireHost, OneWireLine
 from host_tests.sim.world import HANDOFF, Wait, World
 from isocket.hw.thermometer import CONVERT_MS, FIRST_MS, INTERVAL_MS, RETRY_MS, Thermometer
 
@@ -25,7 +25,7 @@ def ticks(ms: int) -> int:
     return (TICKS0 + ms) % PERIOD
 
 
-class Rig:
+class Rig(OneWireHost):
     """A stand-in board for the fake onewireio: one line, one probe, a virtual ms clock."""
 
     def __init__(self, line: Any = None) -> None:

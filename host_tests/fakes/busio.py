@@ -2,7 +2,7 @@
 
 Modelled on CircuitPython's RP2040 UART: ``read()`` returns None when nothing is there
 (timeout=0), the receive ring holds ``receiver_buffer_size`` + 32 FIFO bytes and drops the
-NEWEST bytes on overflow, silently.
+NEWEST bytes on overflow, silently. The ring lives on the simulated board (host side).
 """
 
 from _hostlink import board as _board
@@ -48,16 +48,10 @@ class UART:
 
     @property
     def in_waiting(self):
-        return len(self._link.rx)
+        return _board().uart_in_waiting(self._link)
 
     def read(self, nbytes=None):
-        rx = self._link.rx
-        if not rx:
-            return None
-        n = len(rx) if nbytes is None else min(nbytes, len(rx))
-        data = bytes(rx[:n])
-        del rx[:n]
-        return data
+        return _board().uart_read(self._link, nbytes) or None
 
     def readinto(self, buf, nbytes=None):
         data = self.read(len(buf) if nbytes is None else min(nbytes, len(buf)))
@@ -67,17 +61,12 @@ class UART:
         return len(data)
 
     def readline(self):
-        rx = self._link.rx
-        if not rx:
-            return None
-        i = rx.find(b"\n")
-        n = len(rx) if i < 0 else i + 1
-        return self.read(n)
+        return _board().uart_readline(self._link) or None
 
     def write(self, buf):
         data = bytes(buf)
-        self._link.host_write(data)
+        _board().uart_write(self._link, data)
         return len(data)
 
     def reset_input_buffer(self):
-        self._link.rx.clear()
+        _board().uart_read(self._link, None)

@@ -1,8 +1,11 @@
 """Fake ``keypad``: debounced key events time-stamped in ticks_ms, as the real scanner.
 
-The simulated board calls ``_level_changed`` when a watched pin changes; the scanner
-reports the new state ``interval * debounce_threshold`` later if it is still there.
+The scanner and its event queue run on the simulated board (``KeyScanner`` in
+host_tests.sim.board): a watched pin that changes is reported ``interval *
+debounce_threshold`` later if it is still there. These classes only fetch from it.
 """
+
+from supervisor import _ticks
 
 from _hostlink import board as _board
 
@@ -22,91 +25,54 @@ class Event:
 
 
 class EventQueue:
-    def __init__(self, max_events):
-        self._max = max_events
-        self._q = []
-        self.overflowed = False
+    def __init__(self, keys_id):
+        self._id = keys_id
+
+    def _next(self):
+        # [key_number, pressed, uptime ms at the scan] or None
+        return _board().keys_next(self._id)
 
     def get(self):
-        return self._q.pop(0) if self._q else None
+        e = self._next()
+        return Event(e[0], e[1], _ticks(e[2])) if e else None
 
     def get_into(self, event):
-        if not self._q:
+        e = self._next()
+        if not e:
             return False
-        e = self._q.pop(0)
-        event.key_number, event.pressed, event.released, event.timestamp = (
-            e.key_number,
-            e.pressed,
-            e.released,
-            e.timestamp,
-        )
+        event.key_number, event.pressed, event.released, event.timestamp = e[0], e[1], not e[1], _ticks(e[2])
         return True
 
     def clear(self):
-        self._q.clear()
-        self.overflowed = False
+        _board().keys_clear(self._id)
 
     def __len__(self):
-        return len(self._q)
+        return _board().keys_len(self._id)
 
     def __bool__(self):
-        return bool(self._q)
+        return len(self) > 0
 
-    def _record(self, ev):
-        if len(self._q) >= self._max:
-            self.overflowed = True  # the real queue drops the NEW event
-            return
-        self._q.append(ev)
+    @property
+    def overflowed(self):
+        return _board().keys_overflowed(self._id)
 
 
 class Keys:
     def __init__(
         self, pins, *, value_when_pressed, pull=True, interval=0.020, max_events=64, debounce_threshold=1
     ):
-        self._names = [p.name for p in pins]
-        self._vwp = bool(value_when_pressed)
-        self._pull = pull
-        self._delay_ms = max(1, int(interval * 1000)) * max(1, debounce_threshold)
-        self.events = EventQueue(max_events)
-        self.key_count = len(self._names)
-        self._state = [False] * len(self._names)  # debounced "pressed"
-        b = _board()
+        names = [p.name for p in pins]
+        delay_ms = max(1, int(interval * 1000)) * max(1, debounce_threshold)
         # No event for a key already pressed at construction, as on the board.
-        for i in range(len(self._names)):
-            self._state[i] = self._pressed_now(i)
-        b.watch_keys(self)
-
-    def _pressed_now(self, i):
-        return (
-            _board().read_input(
-                self._names[i], "UP" if (self._pull and not self._vwp) else ("DOWN" if self._pull else None)
-            )
-            == self._vwp
-        )
-
-    def _level_changed(self, name):
-        if name in self._names:
-            _board().sched.call_later(self._delay_ms, self._scan, self._names.index(name))
-
-    def _scan(self, i):
-        if self._names is None:
-            return
-        now_pressed = self._pressed_now(i)
-        if now_pressed != self._state[i]:
-            self._state[i] = now_pressed
-            import supervisor
-
-            self.events._record(Event(i, now_pressed, supervisor.ticks_ms()))
+        self._id = _board().keys_open(names, bool(value_when_pressed), bool(pull), delay_ms, max_events)
+        self.events = EventQueue(self._id)
+        self.key_count = len(names)
 
     def reset(self):
-        for i in range(len(self._names)):
-            self._state[i] = False
-            if self._pressed_now(i):
-                self._scan(i)
+        _board().keys_reset(self._id)
 
     def deinit(self):
-        _board().unwatch_keys(self)
-        self._names = None
+        _board().keys_close(self._id)
 
     def __enter__(self):
         return self

@@ -30,11 +30,11 @@ class ResetReason:
 class _Processor:
     @property
     def uid(self):
-        return bytearray(_board().cpu_uid)
+        return bytearray(_board().read_uid())
 
     @property
     def reset_reason(self):
-        return _board().reset_reason
+        return _board().read_reset_reason()
 
     @property
     def temperature(self):

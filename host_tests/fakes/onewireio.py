@@ -7,24 +7,23 @@ class OneWire:
     def __init__(self, pin):
         self._pin = pin.name
         _board().claim_pin(self._pin)
-        self._bus = _board().onewire_bus(self._pin)
 
     def deinit(self):
-        if self._bus is not None:
-            self._bus = None
+        if self._pin is not None:
             _board().release_pin(self._pin)
+            self._pin = None
 
     def _line(self):
-        if self._bus is None:
+        if self._pin is None:
             raise ValueError("Object has been deinitialized and can no longer be used. Create a new object.")
-        return self._bus
+        return self._pin
 
     def reset(self):
         # True when NO device answered or the line is stuck low, as the core module reports it.
-        return bool(self._line().reset())
+        return bool(_board().onewire_reset(self._line()))
 
     def read_bit(self):
-        return bool(self._line().read_bit())
+        return bool(_board().onewire_read_bit(self._line()))
 
     def write_bit(self, value):
-        self._line().write_bit(bool(value))
+        _board().onewire_write_bit(self._line(), bool(value))

@@ -28,20 +28,23 @@ class StateMachine:
         self.out_pin_count = out_pin_count
         self.out_shift_right = out_shift_right
         self.loop = None
-        _board().pio_claim(self)
+        _board().pio_claim(self.pin)
+
+    def _set_loop(self, words):
+        self.loop = words
+        _board().pio_loop(self.pin, words)
 
     def background_write(self, once=None, *, loop=None, loop2=None, swap=False):
         if loop is not None:
-            self.loop = [int(w) for w in loop]
-        _board().pio_changed(self)
+            self._set_loop([int(w) for w in loop])
+        else:
+            _board().pio_loop(self.pin, self.loop)
 
     def stop_background_write(self):
-        self.loop = None
-        _board().pio_changed(self)
+        self._set_loop(None)
 
     def write(self, buffer, *, start=0, end=None, swap=False):
-        self.loop = [int(w) for w in buffer[start:end]]
-        _board().pio_changed(self)
+        self._set_loop([int(w) for w in (buffer[start:end] if end is not None else buffer[start:])])
 
     @property
     def writing(self):
@@ -56,4 +59,4 @@ class StateMachine:
 
     def deinit(self):
         self.loop = None
-        _board().pio_release(self)
+        _board().pio_release(self.pin)

@@ -1,12 +1,14 @@
 """Fake ``rtc``: the RP2040 RTC, starting at 2000-01-01 00:00:00 on a hard reset."""
 
+import time
+
 from _hostlink import board as _board
 
 
 class RTC:
     @property
     def datetime(self):
-        return _board().rtc_struct()
+        return time.struct_time(_board().rtc_now())
 
     @datetime.setter
     def datetime(self, value):

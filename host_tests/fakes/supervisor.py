@@ -10,9 +10,13 @@ from _hostlink import board as _board
 _TICKS_PERIOD = 1 << 29
 
 
-def ticks_ms():
+def _ticks(uptime_ms):
     # As on the board: starts 65.5 s before the first wrap.
-    return (_board().uptime_ms() + 0x1FFF0000) % _TICKS_PERIOD
+    return (uptime_ms + 0x1FFF0000) % _TICKS_PERIOD
+
+
+def ticks_ms():
+    return _ticks(_board().uptime_ms())
 
 
 class SafeModeReason:

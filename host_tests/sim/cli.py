@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from host_tests.sim.runner import Interpreter, ScenarioFailure
 from host_tests.sim.scenario import ScenarioSyntaxError, parse_line, parse_scenario
+from host_tests.sim.vm import VmError, VmSpec, build_cache
 from host_tests.sim.world import StateLineMismatch, World
 
 TAIL = 30
@@ -30,12 +34,12 @@ def _files(args: list[str], walk_hil: bool = False) -> list[Path]:
     return out
 
 
-def run_file(path: Path, trace: bool = False) -> tuple[bool, str, World | None]:
+def run_file(path: Path, trace: bool = False, vm: VmSpec | None = None) -> tuple[bool, str, World | None]:
     """Run one scenario file in a fresh world; returns (passed, message, world)."""
     text = path.read_text(encoding="utf-8")
     statements = parse_scenario(text)
     listener = (lambda t, e: print("%10.3f  %s" % (t / 1000, e))) if trace else None
-    world = World(listener=listener)
+    world = World(listener=listener, vm=vm)
     interp = Interpreter(world, statements)
     try:
         world.run(interp.run())
@@ -44,32 +48,57 @@ def run_file(path: Path, trace: bool = False) -> tuple[bool, str, World | None]:
     return True, "", world
 
 
+def run_and_report(path: Path, trace: bool = False, vm: VmSpec | None = None) -> tuple[bool, str]:
+    """Run one file; returns (passed, the text to print). A worker of ``run --jobs``."""
+    ok, message, world = run_file(path, trace, vm)
+    if ok:
+        return True, "PASS %s" % path
+    lines = ["FAIL %s" % message]
+    if world is not None:
+        lines += ["    %10.3f  %s" % (t / 1000, event) for t, event in list(world.timeline)[-TAIL:]]
+    return False, "\n".join(lines)
+
+
+def _results(files: list[Path], ns: argparse.Namespace, vm: VmSpec | None) -> Iterator[tuple[bool, str]]:
+    if ns.jobs <= 1:
+        for path in files:
+            yield run_and_report(path, ns.trace, vm)
+        return
+    if vm is not None:
+        build_cache()  # once, before the workers race to it
+    with concurrent.futures.ProcessPoolExecutor(ns.jobs) as pool:
+        yield from pool.map(run_and_report, files, [ns.trace] * len(files), [vm] * len(files))
+
+
 def cmd_run(ns: argparse.Namespace) -> int:
+    vm = None
     if ns.vm or ns.vm_cmd:
-        print("--vm / --vm-cmd: the MicroPython VM leg is not built yet", file=sys.stderr)
+        try:
+            vm = VmSpec.from_options(ns.vm, ns.vm_cmd, ns.heap)
+        except (ValueError, VmError) as e:
+            print(e, file=sys.stderr)
+            return 2
+    if ns.trace and ns.jobs > 1:
+        print("--trace needs --jobs 1", file=sys.stderr)
         return 2
     try:
         files = _files(ns.paths)
     except FileNotFoundError as e:
         print("no such file or directory: %s" % e, file=sys.stderr)
         return 2
-    passed = failed = 0
     for path in files:
         try:
-            ok, message, world = run_file(path, ns.trace)
+            parse_scenario(path.read_text(encoding="utf-8"))
         except ScenarioSyntaxError as e:
             print("%s:%d: %s" % (path, e.line, e.message))
             return 2
-        if ok:
-            passed += 1
-            print("PASS %s" % path)
-        else:
-            failed += 1
-            print("FAIL %s" % message)
-            if world is not None:
-                for t, event in list(world.timeline)[-TAIL:]:
-                    print("    %10.3f  %s" % (t / 1000, event))
-    print("%d passed, %d failed" % (passed, failed))
+    passed = failed = 0
+    t0 = time.monotonic()
+    for ok, text in _results(files, ns, vm):
+        passed += ok
+        failed += not ok
+        print(text, flush=True)
+    print("%d passed, %d failed (%.1f s)" % (passed, failed, time.monotonic() - t0))
     return 0 if failed == 0 else 1
 
 
@@ -181,9 +210,12 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("run", help="run scenario files or directories")
     r.add_argument("paths", nargs="+")
     r.add_argument("--trace", action="store_true", help="print the timeline as it happens")
-    r.add_argument("--vm", default=None)
-    r.add_argument("--heap", default=None)
-    r.add_argument("--vm-cmd", default=None)
+    r.add_argument("--jobs", "-j", type=int, default=1, help="run files in N processes (not with --trace)")
+    r.add_argument(
+        "--vm", default=None, choices=["micropython"], help="run code.py in this VM (docs/vm-protocol.md)"
+    )
+    r.add_argument("--heap", default=None, help="VM heap size: 64k, 192k, 1m (default for --vm: 256k)")
+    r.add_argument("--vm-cmd", default=None, help='run code.py in this interpreter: "PATH [ARGS]"')
     s = sub.add_parser("shell", help="type statements interactively")
     s.add_argument("--model", default="707", type=str.upper, choices=["706", "707", "706L", "707L"])
     s.add_argument("--board", default=None)

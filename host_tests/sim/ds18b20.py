@@ -297,3 +297,19 @@ class OneWireLine:
 
     def write_bit(self, value: bool) -> None:
         self._slot(1 if value else 0)
+
+
+class OneWireHost:
+    """The onewireio calls a board serves, each on the line ``onewire_bus(pin)`` gives."""
+
+    def onewire_bus(self, pin: str) -> OneWireLine:
+        raise NotImplementedError
+
+    def onewire_reset(self, pin: str) -> bool:
+        return self.onewire_bus(pin).reset()
+
+    def onewire_read_bit(self, pin: str) -> bool:
+        return self.onewire_bus(pin).read_bit()
+
+    def onewire_write_bit(self, pin: str, value: bool) -> None:
+        self.onewire_bus(pin).write_bit(value)

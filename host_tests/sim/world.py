@@ -25,6 +25,7 @@ from host_tests.sim.ds18b20 import Ds18b20
 from host_tests.sim.network import GsmNetwork
 from host_tests.sim.sim800l import Sim800l
 from host_tests.sim.state_lines import parse_state_line
+from host_tests.sim.vm import VmCrash, VmFirmware, VmSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKES = ROOT / "host_tests" / "fakes"
@@ -101,8 +102,11 @@ class World:
         board: str | None = None,
         modem: str = "sim800l",
         listener: Callable[[int, str], None] | None = None,
+        vm: VmSpec | None = None,
     ) -> None:
         _install_fakes()
+        # None: code.py runs in this interpreter; else in a MicroPython child (host_tests.sim.vm).
+        self.vm = VmFirmware(vm) if vm is not None else None
         import _hostlink  # type: ignore[import-not-found]
 
         self._hostlink = _hostlink
@@ -190,8 +194,7 @@ class World:
             self.micro_on = micro
             self.event("micro relay %s" % ("ON" if micro else "OFF"))
         for name, pin in (self.config.get("leds") or {}).items():
-            sm = b.pio.get(pin)
-            pattern = classify_led(sm.loop if sm is not None else None)
+            pattern = classify_led(b.pio.get(pin))
             if self.leds.get(name) != pattern:
                 self.leds[name] = pattern
                 self.event("led %s %s" % (name, pattern))
@@ -273,8 +276,13 @@ class World:
         os.environ["ISOCKET_MODEL"] = self.model
         self.event("firmware starts (%s)" % reason)
         try:
-            runpy.run_path(str(CODE_PY), run_name="__main__")
+            if self.vm is not None:
+                self.vm.run(self.board)
+            else:
+                runpy.run_path(str(CODE_PY), run_name="__main__")
             self._crashed("code.py returned")
+        except VmCrash as crash:
+            self._crashed(crash.text)
         except PowerLoss:
             self.mains_on = False  # off until the next `boot`
             self._set_mains_sense()
