@@ -35,7 +35,12 @@ HOST_REQUIREMENTS = REPO / "host_tests" / "requirements.txt"
 DEVICE_REQUIREMENTS = REPO / "requirements.txt"
 # Installed with --no-deps together with the device libraries (see the module docstring).
 # pioasm is a host tool here: test_led_program.py assembles the LED program the board stores as data.
-NODEPS_EXTRA = ["adafruit-circuitpython-typing==1.13.0", "adafruit-circuitpython-pioasm==1.3.8"]
+# fona is the peer library the bench compares with (host_tests/bench/fona.py); never on the board.
+NODEPS_EXTRA = [
+    "adafruit-circuitpython-typing==1.13.0",
+    "adafruit-circuitpython-pioasm==1.3.8",
+    "adafruit-circuitpython-fona==3.0.12",
+]
 # Bump when the install recipe below changes, so every venv is rebuilt once.
 RECIPE = "3"
 # The firmware's code.py sits at the repo root, which `python -m ...` puts first on sys.path: it

@@ -177,7 +177,9 @@ class FonaRig:
         except TypeError:
             # 3.0.12 tests `"+CMGS" in self._buf` on bytes (a TypeError on CircuitPython too):
             # finish as the library means to, waiting for the OK.
-            self.note("send_sms raises TypeError after +CMGS (str in bytes); the OK is then awaited as it intends")
+            self.note(
+                "send_sms raises TypeError after +CMGS (str in bytes); the OK is then awaited as it intends"
+            )
             sent = fona._expect_reply(b"OK")
         t2 = self.sched.now_ms
         got = [m.text for m in self.network.inbox["owner"] if not m.read]

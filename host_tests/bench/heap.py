@@ -45,7 +45,11 @@ def scenario_fits(path: Path, heap_kb: int) -> tuple[bool, str]:
 
 
 def smallest(
-    fits: Callable[[int], bool], start: int = START_KB, lo: int = 0, step: int = STEP_KB, limit: int = LIMIT_KB
+    fits: Callable[[int], bool],
+    start: int = START_KB,
+    lo: int = 0,
+    step: int = STEP_KB,
+    limit: int = LIMIT_KB,
 ) -> int:
     """The smallest multiple of ``step`` above ``lo`` (known not to fit, 0: nothing known)
     for which ``fits`` holds, assuming it stays true above: doubling up from ``start``,
@@ -65,7 +69,10 @@ def smallest(
 
 
 def smallest_for_all(
-    files: list[Path], fits: Callable[[Path, int], bool], map_: Callable[..., Any] = map, start: int = START_KB
+    files: list[Path],
+    fits: Callable[[Path, int], bool],
+    map_: Callable[..., Any] = map,
+    start: int = START_KB,
 ) -> int:
     """The smallest heap every file fits in: the largest of their own smallest heaps.
 
