@@ -80,10 +80,13 @@ def table(r: dict[str, Any]) -> str:
         rows.append(
             ("sms_to_relay_ms", "median %s, max %s (n=%d)" % (_fmt(s["median"]), _fmt(s["max"]), s["n"]))
         )
+    c = r.get("cost", {})
+    if "sms_to_relay_with_cpu_ms" in c:
+        x = c["sms_to_relay_with_cpu_ms"]
+        rows.append(("  + est. firmware time", "median %s, max %s" % (_fmt(x["median"]), _fmt(x["max"]))))
     for key in ("max_step_fuel", "idle_step_fuel", "fuel_per_sms_command"):
         if key in r:
             rows.append((key, _fmt(r[key])))
-    c = r.get("cost", {})
     if "est_max_step_pico_ms" in r:
         rows.append(
             (

