@@ -7,6 +7,7 @@
     python3 -m host_tests.dev sim ARGS ...      python -m host_tests.sim ARGS
     python3 -m host_tests.dev bundle [ARGS ...] python -m host_tests.bundle build ARGS (build/CIRCUITPY)
     python3 -m host_tests.dev deploy [ARGS ...] python -m host_tests.bundle deploy ARGS
+    python3 -m host_tests.dev bench [ARGS ...]  python -m host_tests.bench ARGS (~3 min; not a CI step)
     python3 -m host_tests.dev setup             only create/refresh .venv/
 
 Needs only CPython 3.11+. It creates .venv/ in the repo with the stdlib ``venv``, installs
@@ -267,7 +268,7 @@ def main(argv: list[str]) -> int:
         print(USAGE)
         return 0 if argv else 2
     cmd, rest = argv[0], argv[1:]
-    if cmd not in ("test", "shell", "sim", "setup", "bundle", "deploy"):
+    if cmd not in ("test", "shell", "sim", "setup", "bundle", "deploy", "bench"):
         print(USAGE, file=sys.stderr)
         die("unknown command %r" % cmd)
     ensure_venv()
@@ -284,6 +285,8 @@ def main(argv: list[str]) -> int:
         return run_module("host_tests.bundle", ["build", *rest])
     if cmd == "deploy":
         return run_module("host_tests.bundle", ["deploy", *rest])
+    if cmd == "bench":
+        return run_module("host_tests.bench", rest)
     if not rest:
         die("usage: python3 -m host_tests.dev sim ARGS...")
     return run_module("host_tests.sim", rest)

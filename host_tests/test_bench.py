@@ -191,6 +191,7 @@ def test_fona_blocks_for_the_whole_exchange() -> None:
 
 def test_pico_ms_uses_the_calibration_and_the_flash_margin() -> None:
     assert cost.pico_ms(55_000) == pytest.approx(1.5)
+    assert cost.pico_ms_low(101_000) == pytest.approx(1.0)
 
 
 def test_fuel_per_command_is_the_excess_over_idle_passes() -> None:

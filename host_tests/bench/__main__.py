@@ -102,6 +102,12 @@ def table(r: dict[str, Any]) -> str:
                 ),
             )
         )
+        rows.append(
+            (
+                "  worst, optimistic",
+                "%s (fuel / 101,000, no flash margin)" % _fmt(c["est_max_step_pico_ms_low"]),
+            )
+        )
         w = c["worst_pass"]
         rows.append(
             ("  worst pass", "%s at %s ms: %s" % (w["scenario"], _fmt(w["at_ms"]), w.get("what", "")))
