@@ -189,28 +189,22 @@ def test_fona_blocks_for_the_whole_exchange() -> None:
 # -- fuel ----------------------------------------------------------------------------------
 
 
+def _passes(*at_and_fuel: tuple[int, int]) -> list[Pass]:
+    return [Pass(at, fuel, fuel, 1) for at, fuel in at_and_fuel]
+
+
 def test_pico_ms_uses_the_calibration_and_the_flash_margin() -> None:
     assert cost.pico_ms(55_000) == pytest.approx(1.5)
     assert cost.pico_ms_low(101_000) == pytest.approx(1.0)
 
 
 def test_fuel_per_command_is_the_excess_over_idle_passes() -> None:
-    passes = [
-        Pass(10_000, 999, 999, 1),
-        Pass(31_000, 100, 0, 1),
-        Pass(32_000, 1100, 0, 1),
-        Pass(33_000, 100, 0, 1),
-    ]
+    passes = _passes((10_000, 999), (31_000, 100), (32_000, 1100), (33_000, 100))
     assert cost.excess_per_command(passes, 100, 2, 30_000) == 500
 
 
 def test_latency_with_cpu_adds_the_passes_inside_each_command() -> None:
-    passes = [
-        Pass(999, 55_000, 0, 1),
-        Pass(1000, 55_000, 0, 1),
-        Pass(1053, 110_000, 0, 1),
-        Pass(1054, 1, 0, 1),
-    ]
+    passes = _passes((999, 55_000), (1000, 55_000), (1053, 110_000), (1054, 1))
     assert cost.with_cpu([1000], [53], passes) == [pytest.approx(53 + 1.5 + 3.0)]
 
 

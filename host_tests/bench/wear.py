@@ -26,7 +26,7 @@ THERMO_FLIP_MS = 5 * MIN
 SMS_PER_DAY = 20
 ALARM_EVERY_MS = 60 * MIN
 ALARM_OPEN_MS = 2_000
-COLD, WARM = 12.0, 16.0  # probe readings around TEMPOFF=10 with TEMPCAL=5 (test_flash_wear.py)
+COLD, WARM = 12.0, 16.0  # probe readings: room 7 C and 11 C with TEMPCAL=5, TEMPOFF=10
 SETUP = ("ALERTNUMBER" + OWNER, "THERMOSTATON", "ALARMON")
 
 
@@ -47,6 +47,18 @@ def events(days: int) -> list[tuple[int, str]]:
     return sorted(out)
 
 
+def power_up_and_configure(world: World, texts: tuple[str, ...], settle_ms: int = 15_000) -> Iterator[Any]:
+    """Scenario steps: mains on with the probe cold, then the owner's set-up SMS one by one."""
+    world.set_temp(COLD)
+    world.mains_on = True
+    world.power_on()
+    yield HANDOFF
+    yield Wait(world.sched.now_ms + 20_000)
+    for text in texts:
+        world.network.phone_sms("owner", text)
+        yield Wait(world.sched.now_ms + settle_ms)
+
+
 def measure(days: int = DAYS) -> dict[str, Any]:
     """Run the profile for ``days`` simulated days; erases a year and simulated days per second."""
     world = World(model="707")
@@ -56,14 +68,7 @@ def measure(days: int = DAYS) -> dict[str, Any]:
     counts = {"flip": 0, "alarm": 0, "sms": 0}
 
     def script() -> Iterator[Any]:
-        world.set_temp(COLD)
-        world.mains_on = True
-        world.power_on()
-        yield HANDOFF
-        yield Wait(world.sched.now_ms + 20_000)
-        for text in SETUP:
-            world.network.phone_sms("owner", text)
-            yield Wait(world.sched.now_ms + 15_000)
+        yield from power_up_and_configure(world, SETUP)
         start = seen["start"] = world.sched.now_ms
         seen["erases"] = world.board.nvm.erase_count
         warm = False
