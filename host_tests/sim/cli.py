@@ -11,7 +11,7 @@ from pathlib import Path
 
 from host_tests.sim.runner import Interpreter, ScenarioFailure
 from host_tests.sim.scenario import ScenarioSyntaxError, parse_line, parse_scenario
-from host_tests.sim.vm import VmError, VmSpec, build_cache
+from host_tests.sim.vm import VmError, VmSpec, build_cache, parse_heap
 from host_tests.sim.world import StateLineMismatch, World
 
 TAIL = 30
@@ -50,7 +50,10 @@ def run_file(path: Path, trace: bool = False, vm: VmSpec | None = None) -> tuple
 
 def run_and_report(path: Path, trace: bool = False, vm: VmSpec | None = None) -> tuple[bool, str]:
     """Run one file; returns (passed, the text to print). A worker of ``run --jobs``."""
-    ok, message, world = run_file(path, trace, vm)
+    try:
+        ok, message, world = run_file(path, trace, vm)
+    except VmError as e:
+        return False, "FAIL %s: %s" % (path, e)
     if ok:
         return True, "PASS %s" % path
     lines = ["FAIL %s" % message]
@@ -100,6 +103,51 @@ def cmd_run(ns: argparse.Namespace) -> int:
         print(text, flush=True)
     print("%d passed, %d failed (%.1f s)" % (passed, failed, time.monotonic() - t0))
     return 0 if failed == 0 else 1
+
+
+HEAP_STEP = 4096
+
+
+def smallest_heap(path: Path, vm: VmSpec, lo: int, hi: int) -> int | None:
+    """The smallest multiple of 4 KB in (lo, hi] at which ``path`` passes; None: not even at hi.
+
+    Bisection: assumes a file that passes with some heap passes with any larger one.
+    """
+
+    def passes(heap: int) -> bool:
+        return run_file(path, vm=VmSpec(vm.argv, heap, vm.timeout))[0]
+
+    if not passes(hi):
+        return None
+    lo = lo // HEAP_STEP * HEAP_STEP
+    while hi - lo > HEAP_STEP:
+        mid = (lo + hi) // 2 // HEAP_STEP * HEAP_STEP
+        if passes(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def cmd_heap(ns: argparse.Namespace) -> int:
+    try:
+        vm = VmSpec.from_options(None if ns.vm_cmd else "micropython", ns.vm_cmd, None)
+        lo, hi = parse_heap(ns.lo), parse_heap(ns.hi)
+        files = _files(ns.paths)
+    except (ValueError, VmError, FileNotFoundError) as e:
+        print(e, file=sys.stderr)
+        return 2
+    build_cache()
+    n = len(files)
+    with concurrent.futures.ProcessPoolExecutor(max(1, ns.jobs)) as pool:
+        sizes = list(zip(files, pool.map(smallest_heap, files, [vm] * n, [lo] * n, [hi] * n)))
+    for path, size in sizes:
+        print("%9s  %s" % ("> %dk" % (hi // 1024) if size is None else "%dk" % (size // 1024), path))
+    if any(size is None for _, size in sizes):
+        print("some files fail even with %dk of heap" % (hi // 1024))
+        return 1
+    print("every file passes with %dk of heap or more" % (max(s for _, s in sizes if s) // 1024))
+    return 0
 
 
 def _shell_statements(world: World):
@@ -214,8 +262,14 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument(
         "--vm", default=None, choices=["micropython"], help="run code.py in this VM (docs/vm-protocol.md)"
     )
-    r.add_argument("--heap", default=None, help="VM heap size: 64k, 192k, 1m (default for --vm: 256k)")
+    r.add_argument("--heap", default=None, help="VM heap size: 64k, 192k, 1m (default for --vm: 384k)")
     r.add_argument("--vm-cmd", default=None, help='run code.py in this interpreter: "PATH [ARGS]"')
+    hp = sub.add_parser("heap", help="the smallest VM heap (4 KB steps) at which each file passes")
+    hp.add_argument("paths", nargs="+")
+    hp.add_argument("--lo", default="64k", help="a heap known to fail (default 64k)")
+    hp.add_argument("--hi", default="1m", help="the largest heap to try (default 1m)")
+    hp.add_argument("--vm-cmd", default=None, help='the interpreter (default: micropython): "PATH [ARGS]"')
+    hp.add_argument("--jobs", "-j", type=int, default=2)
     s = sub.add_parser("shell", help="type statements interactively")
     s.add_argument("--model", default="707", type=str.upper, choices=["706", "707", "706L", "707L"])
     s.add_argument("--board", default=None)
@@ -238,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     ns, _ = p.parse_known_args(argv)
     if ns.cmd == "run":
         return cmd_run(ns)
+    if ns.cmd == "heap":
+        return cmd_heap(ns)
     if ns.cmd == "shell":
         return cmd_shell(ns)
     if ns.cmd == "modem":

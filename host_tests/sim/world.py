@@ -25,7 +25,7 @@ from host_tests.sim.ds18b20 import Ds18b20
 from host_tests.sim.network import GsmNetwork
 from host_tests.sim.sim800l import Sim800l
 from host_tests.sim.state_lines import parse_state_line
-from host_tests.sim.vm import VmCrash, VmFirmware, VmSpec
+from host_tests.sim.vm import VmCrash, VmError, VmFirmware, VmSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKES = ROOT / "host_tests" / "fakes"
@@ -283,6 +283,8 @@ class World:
             self._crashed("code.py returned")
         except VmCrash as crash:
             self._crashed(crash.text)
+        except VmError:
+            raise  # the VM could not run or broke the protocol: a host problem, not a crash
         except PowerLoss:
             self.mains_on = False  # off until the next `boot`
             self._set_mains_sense()

@@ -9,7 +9,6 @@ import sys
 
 _out = sys.stdout
 _outb = sys.stdout.buffer
-_in = sys.stdin
 _inb = sys.stdin.buffer
 _now = 0  # uptime ms from the last reply: virtual time only moves while the host answers
 _ERRORS = {
@@ -35,21 +34,49 @@ def _enc(v, raw):
     return v
 
 
-def _read_raw(n):
+_one = bytearray(1)  # preallocated: the reply header is read without allocating
+_left = 0  # bytes of the current reply not read yet
+
+
+def _skip():
+    # A MemoryError in the middle of a reply: drop the rest of it so the next call stays in step.
+    global _left
+    while _left > 0:
+        _left -= _inb.readinto(_one) or _left
+
+
+def _header():
+    """``J R\\n``: the length of the JSON line that follows and of the raw bytes after it."""
+    global _left
+    n = j = 0
+    while _inb.readinto(_one):
+        c = _one[0]
+        if c == 10:  # newline
+            _left = j + n
+            return j
+        if c == 32:  # space
+            j, n = n, 0
+        else:
+            n = n * 10 + c - 48
+    raise SystemExit(3)  # the host has gone: nothing left to simulate
+
+
+def _raw(n):
+    global _left
     buf = bytearray(n)
-    mv = memoryview(buf)
     got = 0
     while got < n:
-        k = _inb.readinto(mv[got:])
+        k = _inb.readinto(memoryview(buf)[got:]) if got else _inb.readinto(buf)
         if not k:
             raise SystemExit(3)
         got += k
+        _left -= k
     return buf
 
 
 def call(name, *args):
     """One host call: send ``[name, args...]``, wait for ``[now, value]`` or ``[now, null, error, text]``."""
-    global _now
+    global _now, _left
     raw = []
     msg = [name]
     for a in args:
@@ -57,18 +84,20 @@ def call(name, *args):
     _out.write("\x01" + json.dumps(msg) + "\n")
     for data in raw:
         _outb.write(data)
-    line = _in.readline()
-    if not line:
-        raise SystemExit(3)  # the host has gone: nothing left to simulate
-    r = json.loads(line)
+    j = _header()
+    try:
+        line = _inb.read(j)  # allocated before it reads: a MemoryError here consumes nothing
+        _left -= j
+        r = json.loads(line)
+        v = r[1]
+        if type(v) is dict:
+            v = bytes(_raw(v["b"])) if "b" in v else _raw(v["a"])
+    except MemoryError:
+        _skip()
+        raise
     _now = r[0]
     if len(r) > 2:
         raise _ERRORS.get(r[2], RuntimeError)(r[3])
-    v = r[1]
-    if type(v) is dict:
-        if "a" in v:
-            return _read_raw(v["a"])
-        return bytes(_read_raw(v["b"]))
     return v
 
 
