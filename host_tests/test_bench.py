@@ -139,7 +139,20 @@ def test_the_profile_has_the_issues_rates() -> None:
     assert [t for t, _k in ev] == sorted(t for t, _k in ev)
 
 
+def test_one_day_of_the_profile_runs_and_is_counted() -> None:
+    r = wear.measure(days=1)
+    assert r["days"] == pytest.approx(1.0)
+    assert r["events"] == {"flip": 288, "alarm": 24, "sms": wear.SMS_PER_DAY}
+    assert r["flash_erases_per_year"] == pytest.approx(r["erases"] * 365 / r["days"])
+    assert r["sim_days_per_s"] > 0
+
+
 # -- heap search ---------------------------------------------------------------------------
+
+
+def test_a_memory_error_fails_a_heap_at_once() -> None:
+    ok, why = heap.scenario_fits(heap.core_files()[2], 64)
+    assert not ok and "MemoryError" in why
 
 
 def test_smallest_finds_the_threshold_in_4k_steps() -> None:
