@@ -7,6 +7,7 @@
     python3 -m host_tests.dev sim ARGS ...      python -m host_tests.sim ARGS
     python3 -m host_tests.dev bundle [ARGS ...] python -m host_tests.bundle build ARGS (build/CIRCUITPY)
     python3 -m host_tests.dev deploy [ARGS ...] python -m host_tests.bundle deploy ARGS
+    python3 -m host_tests.dev bench [ARGS ...]  python -m host_tests.bench ARGS (~3 min; not a CI step)
     python3 -m host_tests.dev setup             only create/refresh .venv/
 
 Needs only CPython 3.11+. It creates .venv/ in the repo with the stdlib ``venv``, installs
@@ -35,7 +36,12 @@ HOST_REQUIREMENTS = REPO / "host_tests" / "requirements.txt"
 DEVICE_REQUIREMENTS = REPO / "requirements.txt"
 # Installed with --no-deps together with the device libraries (see the module docstring).
 # pioasm is a host tool here: test_led_program.py assembles the LED program the board stores as data.
-NODEPS_EXTRA = ["adafruit-circuitpython-typing==1.13.0", "adafruit-circuitpython-pioasm==1.3.8"]
+# fona is the peer library the bench compares with (host_tests/bench/fona.py); never on the board.
+NODEPS_EXTRA = [
+    "adafruit-circuitpython-typing==1.13.0",
+    "adafruit-circuitpython-pioasm==1.3.8",
+    "adafruit-circuitpython-fona==3.0.12",
+]
 # Bump when the install recipe below changes, so every venv is rebuilt once.
 RECIPE = "3"
 # The firmware's code.py sits at the repo root, which `python -m ...` puts first on sys.path: it
@@ -273,7 +279,7 @@ def main(argv: list[str]) -> int:
         print(USAGE)
         return 0 if argv else 2
     cmd, rest = argv[0], argv[1:]
-    if cmd not in ("test", "shell", "sim", "setup", "bundle", "deploy"):
+    if cmd not in ("test", "shell", "sim", "setup", "bundle", "deploy", "bench"):
         print(USAGE, file=sys.stderr)
         die("unknown command %r" % cmd)
     ensure_venv()
@@ -290,6 +296,8 @@ def main(argv: list[str]) -> int:
         return run_module("host_tests.bundle", ["build", *rest])
     if cmd == "deploy":
         return run_module("host_tests.bundle", ["deploy", *rest])
+    if cmd == "bench":
+        return run_module("host_tests.bench", rest)
     if not rest:
         die("usage: python3 -m host_tests.dev sim ARGS...")
     return run_module("host_tests.sim", rest)

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from host_tests.sim.world import HANDOFF, Wait, World
+from host_tests.bench.wear import COLD, WARM, power_up_and_configure
+from host_tests.sim.world import Wait, World
 
 MIN = 60_000
 DAY = 24 * 60 * MIN
 DAYS = 7
 FLIP_MS = 3 * MIN  # the room crosses TEMPOFF every 3 minutes
 WEAR_BOUND_ERASES = 0  # docs/storage.md: thermostat switching costs no flash at all
-COLD, WARM = 12.0, 16.0  # probe readings: room 7 C and 11 C with TEMPCAL=5, TEMPOFF=10
 
 
 def test_a_week_of_thermostat_cycling_writes_nothing() -> None:
@@ -31,13 +31,7 @@ def test_a_week_of_thermostat_cycling_writes_nothing() -> None:
     seen: dict[str, Any] = {}
 
     def script() -> Iterator[Any]:
-        world.set_temp(COLD)
-        world.mains_on = True
-        world.power_on()
-        yield HANDOFF
-        yield Wait(world.sched.now_ms + 20_000)
-        world.network.phone_sms("owner", "THERMOSTATON")  # stored: one settings record
-        yield Wait(world.sched.now_ms + 20_000)
+        yield from power_up_and_configure(world, ("THERMOSTATON",), 20_000)  # one settings record
         nvm = world.board.nvm
         seen["image"] = bytes(nvm.data)
         seen["erases"] = nvm.erase_count
@@ -76,14 +70,7 @@ def test_a_week_of_thermostat_cycling_and_an_alarm_every_hour() -> None:
     seen: dict[str, int] = {}
 
     def script() -> Iterator[Any]:
-        world.set_temp(COLD)
-        world.mains_on = True
-        world.power_on()
-        yield HANDOFF
-        yield Wait(world.sched.now_ms + 20_000)
-        for text in ("ALERTNUMBER+358401234567", "THERMOSTATON", "ALARMON"):
-            world.network.phone_sms("owner", text)
-            yield Wait(world.sched.now_ms + 15_000)
+        yield from power_up_and_configure(world, ("ALERTNUMBER+358401234567", "THERMOSTATON", "ALARMON"))
         seen["erases"] = world.board.nvm.erase_count
         end = world.sched.now_ms + DAYS * DAY
         warm = False
