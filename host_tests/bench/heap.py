@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from host_tests.bench.scenarios import BenchError, core_files, run_file
-from host_tests.sim.vm import VmError, VmSpec, build_cache
+from host_tests.sim.vm import VmError, VmSpec, bisect_heap, build_cache
 
 STEP_KB = 4
 START_KB = 64
@@ -59,13 +59,7 @@ def smallest(
         if hi >= limit:
             raise BenchError("the core scenarios fail even with a %d KB heap" % limit)
         lo, hi = hi, min(hi * 2, limit)
-    while hi - lo > step:
-        mid = (lo + hi) // 2 // step * step
-        if fits(mid):
-            hi = mid
-        else:
-            lo = mid
-    return hi
+    return bisect_heap(fits, lo, hi, step)
 
 
 def smallest_for_all(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from host_tests.sim.runner import Interpreter, ScenarioFailure
 from host_tests.sim.scenario import ScenarioSyntaxError, parse_line, parse_scenario
-from host_tests.sim.vm import VmError, VmSpec, build_cache, parse_heap
+from host_tests.sim.vm import VmError, VmSpec, bisect_heap, build_cache, parse_heap
 from host_tests.sim.world import StateLineMismatch, World
 
 TAIL = 30
@@ -119,14 +119,7 @@ def smallest_heap(path: Path, vm: VmSpec, lo: int, hi: int) -> int | None:
 
     if not passes(hi):
         return None
-    lo = lo // HEAP_STEP * HEAP_STEP
-    while hi - lo > HEAP_STEP:
-        mid = (lo + hi) // 2 // HEAP_STEP * HEAP_STEP
-        if passes(mid):
-            hi = mid
-        else:
-            lo = mid
-    return hi
+    return bisect_heap(passes, lo, hi, HEAP_STEP)
 
 
 def cmd_heap(ns: argparse.Namespace) -> int:

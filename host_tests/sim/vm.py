@@ -130,6 +130,19 @@ def decode_reply(data: bytes) -> tuple[int, Any, tuple[str, str] | None]:
 # -- the interpreter --------------------------------------------------------------------------
 
 
+def bisect_heap(fits: Callable[[int], bool], lo: int, hi: int, step: int) -> int:
+    """The smallest multiple of ``step`` in (``lo``, ``hi``] for which ``fits`` holds; ``hi``
+    must fit. Bisection: assumes a heap that fits stays fitting when it grows."""
+    lo = lo // step * step
+    while hi - lo > step:
+        mid = (lo + hi) // 2 // step * step
+        if fits(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
 def parse_heap(text: str) -> int:
     """``64k``, ``192K``, ``1m``, ``300000`` -> bytes."""
     t = text.strip().lower()
