@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import alarm  # the fake of host_tests/fakes (conftest.py puts it on sys.path)
+import importlib
 import runpy
 import sys
 from collections.abc import Iterator
@@ -54,7 +56,7 @@ def board(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
     # The shims import this very module (a simulator run may have replaced it in sys.modules).
     monkeypatch.setitem(sys.modules, "isocket.hw.startup", startup)
-    monkeypatch.setattr(startup.alarm, "sleep_memory", state["mem"])
+    monkeypatch.setattr(alarm, "sleep_memory", state["mem"])
     monkeypatch.setattr(startup.microcontroller, "reset", reset)
     monkeypatch.setattr(startup.microcontroller, "on_next_reset", state["next"].append)
     return state
@@ -115,8 +117,14 @@ def test_user_safe_mode_is_left_alone(monkeypatch: pytest.MonkeyPatch, board: di
 
 
 def test_no_sleep_memory_never_resets(monkeypatch: pytest.MonkeyPatch, board: dict) -> None:
-    monkeypatch.setattr(startup.alarm, "sleep_memory", bytearray(0))
+    monkeypatch.setattr(alarm, "sleep_memory", bytearray(0))
     assert not enter_safe_mode(monkeypatch, "HARD_FAULT")
+
+
+def test_a_port_without_alarm_never_resets(monkeypatch: pytest.MonkeyPatch, board: dict) -> None:
+    monkeypatch.setitem(sys.modules, "alarm", None)  # `import alarm` raises ImportError (Pico 2)
+    assert not enter_safe_mode(monkeypatch, "HARD_FAULT")
+    assert board["resets"] == []
 
 
 def test_a_healthy_run_renews_the_budget(monkeypatch: pytest.MonkeyPatch, board: dict) -> None:
@@ -159,7 +167,7 @@ def test_the_firmware_disables_autoreload_and_renews_the_budget() -> None:
         yield HANDOFF
         yield Wait(world.sched.now_ms + 1_000)
         seen["autoreload"] = sys.modules["supervisor"].runtime.autoreload
-        mem = sys.modules["alarm"].sleep_memory
+        mem = importlib.import_module("alarm").sleep_memory  # the same module the firmware imports
         startup.write_resets(mem, 2)
         yield Wait(world.sched.now_ms + startup.HEALTHY_MS - 5_000)
         seen["before"] = startup.read_resets(mem)

@@ -10,7 +10,6 @@ button press. After a crash it resets back into normal mode, but at most
 power cut), so a crash at every start ends in safe mode instead of a reset loop.
 """
 
-import alarm
 import microcontroller
 import supervisor
 import usb_cdc
@@ -63,6 +62,10 @@ def write_resets(mem, resets: int) -> None:
 
 
 def _sleep_memory():
+    try:
+        import alarm  # not on every port (a Pico 2's CircuitPython has none): then never reset
+    except ImportError:
+        return None
     mem = getattr(alarm, "sleep_memory", None)
     return mem if mem else None
 
