@@ -15,4 +15,4 @@ def run():
         device.poll(now)
         hw.watchdog.feed()
         hw.healthy_run.poll(now)
-        clock.idle(device.next_deadline(now))
+        clock.idle(device.next_deadline, now)
