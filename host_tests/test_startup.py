@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import alarm  # the fake of host_tests/fakes (conftest.py puts it on sys.path)
 import importlib
 import runpy
 import sys
@@ -41,6 +40,12 @@ STAYS = [
 ]
 
 
+def _alarm() -> Any:
+    # The module `import alarm` gives the firmware now: a simulator run purges the fakes from
+    # sys.modules, so a reference kept from an earlier import may be a stale copy.
+    return importlib.import_module("alarm")
+
+
 class Reset(Exception):
     """microcontroller.reset() on the board does not return."""
 
@@ -56,7 +61,7 @@ def board(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
     # The shims import this very module (a simulator run may have replaced it in sys.modules).
     monkeypatch.setitem(sys.modules, "isocket.hw.startup", startup)
-    monkeypatch.setattr(alarm, "sleep_memory", state["mem"])
+    monkeypatch.setattr(_alarm(), "sleep_memory", state["mem"])
     monkeypatch.setattr(startup.microcontroller, "reset", reset)
     monkeypatch.setattr(startup.microcontroller, "on_next_reset", state["next"].append)
     return state
@@ -117,7 +122,7 @@ def test_user_safe_mode_is_left_alone(monkeypatch: pytest.MonkeyPatch, board: di
 
 
 def test_no_sleep_memory_never_resets(monkeypatch: pytest.MonkeyPatch, board: dict) -> None:
-    monkeypatch.setattr(alarm, "sleep_memory", bytearray(0))
+    monkeypatch.setattr(_alarm(), "sleep_memory", bytearray(0))
     assert not enter_safe_mode(monkeypatch, "HARD_FAULT")
 
 
