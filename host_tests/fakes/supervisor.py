@@ -49,7 +49,8 @@ class _Runtime:
 
     @property
     def serial_bytes_available(self):
-        return _board().console_in_waiting()
+        # a bool on the board, whatever its docs say (adafruit/circuitpython#9031)
+        return _board().console_in_waiting() > 0
 
 
 runtime = _Runtime()
