@@ -23,6 +23,12 @@ class FakePort:
     def write(self, data: bytes) -> None:
         self.written += data
 
+    def take_lines(self) -> list[str]:
+        """The command lines written since the last call (CR-terminated, as AT commands are)."""
+        text = self.written.decode()
+        self.written = bytearray()
+        return [x for x in text.split("\r") if x]
+
     def flush(self) -> None:
         pass
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fakes"))  # adafruit_ticks needs no board
 
+from host_tests.fake_log import TextLog as Log
 from host_tests.fake_modem_port import FakePort
 from isocket.modem.at_engine import AtEngine, starts_with_any  # noqa: E402
 from isocket.modem.calls import (  # noqa: E402
@@ -52,14 +53,6 @@ class FakeModem:
         return urc
 
 
-class Log:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def line(self, tag: str, text: str) -> None:
-        self.lines.append("%s %s" % (tag, text))
-
-
 class Rig:
     def __init__(self) -> None:
         self.port = FakePort()
@@ -83,9 +76,7 @@ class Rig:
             self.step(step)
 
     def sent(self) -> list[str]:
-        text = self.port.written.decode()
-        self.port.written = bytearray()
-        return [x for x in text.split("\r") if x]
+        return self.port.take_lines()
 
 
 # ---------------------------------------------------------------- parsing

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pytest
 
+from host_tests.fake_log import TextLog as Log
 from isocket.clock import (
     CCLK_AFTER_REGISTER_MS,
     CCLK_AFTER_ZONE_MS,
@@ -311,14 +312,6 @@ class FakeModem:
 
     def take_time_urc(self):
         return self.time_urcs.pop(0) if self.time_urcs else None
-
-
-class Log:
-    def __init__(self):
-        self.lines = []
-
-    def line(self, tag, text):
-        self.lines.append("%s %s" % (tag, text))
 
 
 class FakeStatus:

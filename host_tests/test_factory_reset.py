@@ -5,6 +5,7 @@ Times run across the 2**29 ticks wrap (``t0`` near it)."""
 
 import pytest
 
+from host_tests.fake_log import PairLog as Log
 from isocket import alarm_log, scheduler
 from isocket.boot_flags import BootFlags
 from isocket.factory_reset import CONFIRM_MS, LONG_PRESS_MS, FactoryReset
@@ -19,17 +20,6 @@ S = 1000
 
 def at(t):
     return t % WRAP
-
-
-class Log:
-    def __init__(self):
-        self.lines = []
-
-    def line(self, tag, text):
-        self.lines.append((tag, text))
-
-    def has(self, text):
-        return any(text in t for _g, t in self.lines)
 
 
 class Machine:

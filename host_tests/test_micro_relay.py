@@ -2,6 +2,7 @@
 
 import pytest
 
+from host_tests.fake_log import PairLog as Log
 from isocket.commands import INCORRECT_VALUE, Refusal, match
 from isocket.micro_relay import MicroRelay
 from isocket.settings import Settings
@@ -25,14 +26,6 @@ class Socket:
 
     def switch(self, on, now):
         self.calls.append((on, now))
-
-
-class Log:
-    def __init__(self):
-        self.lines = []
-
-    def line(self, tag, text):
-        self.lines.append((tag, text))
 
 
 @pytest.fixture(params=[0, WRAP - 30 * S], ids=["t0", "near-wrap"])

@@ -5,6 +5,7 @@ Times run across the 2**29 ticks wrap (``t0`` near it)."""
 
 import pytest
 
+from host_tests.fake_log import PairLog as Log
 from isocket.boot_flags import BootFlags
 from isocket.main_socket import MainSocket
 from isocket.power import CLOCK_WAIT_MS, CUT_AFTER_MS, DEBOUNCE_MS, PowerMonitor
@@ -61,14 +62,6 @@ class Clock:
 
 class Sms:
     busy = False
-
-
-class Log:
-    def __init__(self):
-        self.lines = []
-
-    def line(self, tag, text):
-        self.lines.append((tag, text))
 
 
 class Rig:

@@ -16,6 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fakes"))  # adafruit_ticks needs no board
 
+from host_tests.fake_log import TextLog as Log
 from host_tests.fake_modem_port import FakePort
 from isocket.command_processor import REPLY_LATER  # noqa: E402
 from isocket.commands import EXECUTE_ERROR, INCORRECT_VALUE, Refusal  # noqa: E402
@@ -168,14 +169,6 @@ def test_encode_code() -> None:
 # ---------------------------------------------------------------- the client
 
 
-class Log:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def line(self, tag: str, text: str) -> None:
-        self.lines.append("%s %s" % (tag, text))
-
-
 class Power:
     value = True
 
@@ -210,9 +203,7 @@ class Rig:
             self.step(step)
 
     def sent(self) -> list[str]:
-        text = self.port.written.decode()
-        self.port.written = bytearray()
-        return [x for x in text.split("\r") if x]
+        return self.port.take_lines()
 
     def start(self, code: str = "*100#") -> None:
         assert self.ussd.request(code, self.now)
