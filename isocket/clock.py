@@ -81,6 +81,19 @@ def _zone(text: str) -> int | None:
     return _num(text.strip().strip('"'), -_MAX_ZONE, _MAX_ZONE, 0, True)
 
 
+def _fields(year, month, day, hour, minute, second, tz) -> tuple:
+    # text fields -> a wall-time tuple; a field out of range is None, which valid() rejects
+    return (
+        _year(year),
+        _num(month, 1, 12),
+        _num(day, 1, 31),
+        _num(hour, 0, 23),
+        _num(minute, 0, 59),
+        _num(second, 0, 59),
+        tz,
+    )
+
+
 def plausible(t: object) -> bool:
     """True for a well-formed wall time the network could really report (2024..2079)."""
     return valid(t) and _MIN_YEAR <= t[0] <= _MAX_YEAR  # type: ignore[index]
@@ -96,15 +109,7 @@ def parse_psuttz(payload: str) -> tuple | None:
         return None
     if len(f) == 8 and _num(f[7], 0, 2) is None:
         return None
-    utc = (
-        _year(f[0]),
-        _num(f[1], 1, 12),
-        _num(f[2], 1, 31),
-        _num(f[3], 0, 23),
-        _num(f[4], 0, 59),
-        _num(f[5], 0, 59),
-        0,
-    )
+    utc = _fields(f[0], f[1], f[2], f[3], f[4], f[5], 0)
     tz = _zone(f[6])
     if tz is None or not valid(utc):
         return None
@@ -139,15 +144,7 @@ def parse_cclk(payload: str) -> tuple | None:
     hms = clock.split(":")
     if len(date) != 3 or len(hms) != 3:
         return None
-    t = (
-        _year(date[0]),
-        _num(date[1], 1, 12),
-        _num(date[2], 1, 31),
-        _num(hms[0], 0, 23),
-        _num(hms[1], 0, 59),
-        _num(hms[2], 0, 59),
-        tz,
-    )
+    t = _fields(date[0], date[1], date[2], hms[0], hms[1], hms[2], tz)
     return t if valid(t) else None
 
 
