@@ -219,3 +219,14 @@ def test_a_port_that_drops_out_is_reopened(tmp_path: Path) -> None:
     events = [e for _t, e in world.timeline]
     assert any(e.startswith("serial lost") for e in events)
     assert "serial %s is back" % board.url in events
+
+
+def test_run_leaves_hil_folders_out_of_a_walk_but_hil_takes_them(tmp_path: Path) -> None:
+    (tmp_path / "hil").mkdir()
+    (tmp_path / "sms").mkdir()
+    for rel in ("a.scn", "hil/b.scn", "sms/c.scn"):
+        (tmp_path / rel).write_text("advance 1s\n")
+    names = lambda files: sorted(f.relative_to(tmp_path).as_posix() for f in files)  # noqa: E731
+    assert names(cli._files([str(tmp_path)])) == ["a.scn", "sms/c.scn"]
+    assert names(cli._files([str(tmp_path)], walk_hil=True)) == ["a.scn", "hil/b.scn", "sms/c.scn"]
+    assert names(cli._files([str(tmp_path / "hil" / "b.scn")])) == ["hil/b.scn"]  # given by name: run

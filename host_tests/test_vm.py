@@ -256,3 +256,15 @@ def test_the_default_heap_is_the_one_ci_proves() -> None:
     from host_tests.sim.vm import DEFAULT_HEAP
 
     assert parse_heap(dev.VM_HEAP) == DEFAULT_HEAP >= dev.VM_HEAP_MEASURED_KB * 1024
+
+
+def test_the_firmware_reports_its_free_heap_where_the_interpreter_can_tell(tmp_path: Path) -> None:
+    path = scenario(tmp_path, SHORT)
+    _, _, in_cpython = cli.run_file(path)
+    ok, message, in_vm = cli.run_file(path, vm=spec())
+    assert ok, message
+    assert in_cpython is not None and in_vm is not None
+    assert not [x for _t, x in in_cpython.console if " MEM " in x]  # CPython's gc has no mem_free
+    found = [re.search(r"MEM +(\d+) bytes of heap free after start-up", x) for _t, x in in_vm.console]
+    free = [int(m.group(1)) for m in found if m]
+    assert len(free) == 1 and 0 < free[0] < HEAP

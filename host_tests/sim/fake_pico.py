@@ -113,7 +113,6 @@ class FakePico:
         self.modem = self  # HostBoard hands the firmware's UART bytes to world.modem.from_host
         self.uart = _Port(uart_addr)
         self.console = _Port(console_addr)
-        self.boots = 0
         self.reset_pressed = False
         if hasattr(signal, "SIGUSR1"):
             signal.signal(signal.SIGUSR1, self._press_reset)
@@ -171,7 +170,6 @@ class FakePico:
         reason = "POWER_ON"
         sense = self.config.get("mains_sense")
         while True:
-            self.boots += 1
             self.board.start(reason)
             if sense:
                 self.board.set_input(sense, True)  # mains present

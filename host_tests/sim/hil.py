@@ -137,8 +137,6 @@ class _LineLog:
 class HilWorld:
     """The outside world of a real board, on the wall clock: modem, network, phones."""
 
-    hil = True
-
     def __init__(
         self,
         serial_url: str,
@@ -167,8 +165,6 @@ class HilWorld:
         self.relay_on = False
         self.micro_on = False
         self.leds: dict[str, str] = {}
-        self.states: dict[str, str] = {}
-        self.powered = True  # the board powers itself: `boot` and friends are refused
         self.board_boots = 0
         self.gen: Iterator[Any] | None = None
         self.wait: Wait | None = None
@@ -199,7 +195,6 @@ class HilWorld:
                 self._state(*state)
 
     def _state(self, name: str, value: str) -> None:
-        self.states[name] = value
         if name == "boot":
             self.board_boots += 1
             self.event("the board started: %s" % value)

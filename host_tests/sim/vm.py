@@ -22,6 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from host_tests.check_imports import LIBRARIES
+
 ROOT = Path(__file__).resolve().parents[2]
 VM_DIR = ROOT / "host_tests" / "vm"
 FAKES = ROOT / "host_tests" / "fakes"
@@ -31,7 +33,6 @@ REPLY_TIMEOUT_S = 60.0  # one firmware step between two host calls; the board's 
 MARK = b"\x01"
 # Host-only fake modules: the VM has its own _hostlink and the built-in micropython module.
 HOST_ONLY_FAKES = ("_hostlink", "micropython", "nvm_model", "power")
-ADAFRUIT_LIBS = ("adafruit_ticks", "adafruit_onewire", "adafruit_ds18x20", "adafruit_pioasm")
 
 # The seam: the HostBoard methods a VM may call (every `_board().NAME(...)` in host_tests/fakes).
 HOST_CALLS = frozenset(
@@ -204,7 +205,7 @@ def vm_sources() -> list[tuple[Path, str]]:
     for pkg in ("isocket", "board_configs"):
         out += [(p, p.relative_to(ROOT).as_posix()) for p in sorted((ROOT / pkg).rglob("*.py"))]
     lib = _adafruit_root()
-    for name in ADAFRUIT_LIBS:
+    for name in sorted(LIBRARIES):  # the device libraries of requirements.txt
         if (lib / name).is_dir():
             out += [(p, p.relative_to(lib).as_posix()) for p in sorted((lib / name).rglob("*.py"))]
         else:

@@ -309,7 +309,7 @@ class World:
         self._wd_reset_at = deadline
 
     def _step_unpowered(self) -> None:
-        self._run_scenario()
+        feed_scenario(self)
         if self.powered and self.crashed_at is None:
             return
         if (
@@ -332,12 +332,12 @@ class World:
         wd = self.board.watchdog_deadline()
         if wd is not None and now > wd:
             raise McuReset("WATCHDOG")
-        self._run_scenario()
+        feed_scenario(self)
         self._check_power()
         self.board.woken = False
         target = self._next_time(now + max(1, ms))
         self.sched.advance_to(target)
-        self._run_scenario()
+        feed_scenario(self)
         self._check_power()
 
     def _next_time(self, limit: int | None) -> int:
@@ -354,9 +354,6 @@ class World:
             raise McuReset(reason)
         if not self.powered:
             raise PowerLoss()
-
-    def _run_scenario(self) -> None:
-        feed_scenario(self)
 
 
 def feed_scenario(world: Any) -> None:
