@@ -186,10 +186,27 @@ def test_a_failing_scenario_fails_alike_in_both(tmp_path: Path) -> None:
 def test_a_tiny_heap_is_a_memory_error_crash(tmp_path: Path) -> None:
     t0 = time.monotonic()
     ok, message, world = cli.run_file(scenario(tmp_path, SHORT), vm=spec(heap=64 * 1024))
-    assert not ok and "expected SMS" in message
+    assert not ok and "the firmware crashed: MemoryError" in message
     assert world is not None and "MemoryError" in console(world)
     assert "firmware stopped" in [e for _, e in world.timeline]
     assert time.monotonic() - t0 < 30
+
+
+def test_a_dead_firmware_does_not_pass_a_scenario_that_expects_silence(tmp_path: Path) -> None:
+    quiet = "model 706\nphone owner +358401234567\nboot\nexpect no sms within 1m\n"
+    ok, message, _ = cli.run_file(scenario(tmp_path, quiet), vm=spec(heap=36 * 1024))
+    assert not ok and ":3: the firmware crashed: MemoryError" in message  # line 3: boot
+
+
+def test_code_in_rom_keeps_the_bytecode_out_of_the_heap(tmp_path: Path) -> None:
+    path = scenario(tmp_path, SHORT)
+    free = []
+    for in_rom in (False, True):
+        ok, message, world = cli.run_file(path, vm=VmSpec([micropython_binary()], HEAP, code_in_rom=in_rom))
+        assert ok, message
+        found = [re.search(r"MEM +(\d+) bytes", x) for _t, x in world.console]  # type: ignore[union-attr]
+        free += [int(m.group(1)) for m in found if m]
+    assert len(free) == 2 and free[1] - free[0] > 80 * 1024  # the firmware's bytecode is about 100 KB
 
 
 def test_a_silent_vm_is_stopped_not_waited_for(tmp_path: Path) -> None:

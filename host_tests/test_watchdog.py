@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from host_tests.sim import cli
+from host_tests.sim.board import HostBoard
 from host_tests.sim.world import HANDOFF, Wait, World
 
 
@@ -42,3 +47,20 @@ def test_crash_resets_through_the_watchdog_without_opening_the_window() -> None:
     # and a watchdog reset opens no configuration window.
     texts = [m.text for m in world.network.inbox.get("owner", [])]
     assert texts == ["RESTARTTIME=5 - Time for configuration is expired (30min)!"]
+
+
+def test_a_scenario_fails_at_a_crash_even_when_the_watchdog_would_recover(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_write = HostBoard.console_write
+
+    def failing_write(self: HostBoard, data: bytes) -> None:
+        if b"SMS in" in data:
+            raise OSError("simulated fault")
+        real_write(self, data)
+
+    monkeypatch.setattr(HostBoard, "console_write", failing_write)
+    path = tmp_path / "crash.scn"
+    path.write_text('phone owner +358401234567\nboot\nadvance 20s\nsms owner "ON"\nadvance 1m\n')
+    ok, message, _ = cli.run_file(path)
+    assert not ok and message == "%s:5: the firmware crashed: OSError: simulated fault" % path

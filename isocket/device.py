@@ -443,6 +443,5 @@ def _lower_onoff(on) -> str:
     return "on" if on else "off"  # the state lines' spelling (docs/console.md)
 
 
-
 def _quote(text) -> str:
     return '"%s"' % text.replace("\n", "\\n")

@@ -8,7 +8,7 @@ from typing import Any
 
 from host_tests.sim.runner import Interpreter, ScenarioFailure
 from host_tests.sim.scenario import parse_scenario
-from host_tests.sim.world import StateLineMismatch, World
+from host_tests.sim.world import World, WorldCheck
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "host_tests" / "scenarios"
@@ -55,9 +55,10 @@ def switching_script(commands: int, gap_ms: Callable[[int], int]) -> str:
 def run_text(text: str, world: World | None = None, name: str = "<bench>") -> World:
     """Run a scenario text in ``world`` (a fresh one by default); raise BenchError if it fails."""
     world = world if world is not None else World()
+    world.fail_on_crash = True
     try:
         world.run(Interpreter(world, parse_scenario(text)).run())
-    except (ScenarioFailure, StateLineMismatch) as f:
+    except (ScenarioFailure, WorldCheck) as f:
         raise BenchError("%s:%d: %s" % (name, f.line, f.message)) from None
     return world
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from host_tests.sim.runner import Interpreter, ScenarioFailure
 from host_tests.sim.scenario import ScenarioSyntaxError, parse_line, parse_scenario
 from host_tests.sim.vm import VmError, VmSpec, bisect_heap, build_cache, parse_heap
-from host_tests.sim.world import StateLineMismatch, World
+from host_tests.sim.world import World, WorldCheck
 
 TAIL = 30
 
@@ -39,12 +39,15 @@ def run_file(path: Path, trace: bool = False, vm: VmSpec | None = None) -> tuple
     text = path.read_text(encoding="utf-8")
     statements = parse_scenario(text)
     listener = (lambda t, e: print("%10.3f  %s" % (t / 1000, e))) if trace else None
-    world = World(listener=listener, vm=vm)
+    world = World(listener=listener, vm=vm, fail_on_crash=True)
     interp = Interpreter(world, statements)
     try:
         world.run(interp.run())
-    except (ScenarioFailure, StateLineMismatch) as f:
+    except ScenarioFailure as f:
         return False, "%s:%d: %s" % (path, f.line, f.message), world
+    except WorldCheck as f:
+        line = interp.current.line if interp.current is not None else 0
+        return False, "%s:%d: %s" % (path, line, f.message), world
     return True, "", world
 
 
@@ -77,7 +80,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
     vm = None
     if ns.vm or ns.vm_cmd:
         try:
-            vm = VmSpec.from_options(ns.vm, ns.vm_cmd, ns.heap)
+            vm = VmSpec.from_options(ns.vm, ns.vm_cmd, ns.heap, ns.code_in_rom)
         except (ValueError, VmError) as e:
             print(e, file=sys.stderr)
             return 2
@@ -106,6 +109,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
 
 
 HEAP_STEP = 4096
+ROM_HELP = "import the code from a ROMFS image, out of the heap, as a frozen build would (docs/memory.md)"
 
 
 def smallest_heap(path: Path, vm: VmSpec, lo: int, hi: int) -> int | None:
@@ -115,7 +119,7 @@ def smallest_heap(path: Path, vm: VmSpec, lo: int, hi: int) -> int | None:
     """
 
     def passes(heap: int) -> bool:
-        return run_file(path, vm=VmSpec(vm.argv, heap, vm.timeout))[0]
+        return run_file(path, vm=vm.with_heap(heap))[0]
 
     if not passes(hi):
         return None
@@ -124,7 +128,7 @@ def smallest_heap(path: Path, vm: VmSpec, lo: int, hi: int) -> int | None:
 
 def cmd_heap(ns: argparse.Namespace) -> int:
     try:
-        vm = VmSpec.from_options(None if ns.vm_cmd else "micropython", ns.vm_cmd, None)
+        vm = VmSpec.from_options(None if ns.vm_cmd else "micropython", ns.vm_cmd, None, ns.code_in_rom)
         lo, hi = parse_heap(ns.lo), parse_heap(ns.hi)
         files = _files(ns.paths)
     except (ValueError, VmError, FileNotFoundError) as e:
@@ -257,12 +261,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     r.add_argument("--heap", default=None, help="VM heap size: 64k, 192k, 1m (default for --vm: 352k)")
     r.add_argument("--vm-cmd", default=None, help='run code.py in this interpreter: "PATH [ARGS]"')
+    r.add_argument("--code-in-rom", action="store_true", help=ROM_HELP)
     hp = sub.add_parser("heap", help="the smallest VM heap (4 KB steps) at which each file passes")
     hp.add_argument("paths", nargs="+")
     hp.add_argument("--lo", default="64k", help="a heap known to fail (default 64k)")
     hp.add_argument("--hi", default="1m", help="the largest heap to try (default 1m)")
     hp.add_argument("--vm-cmd", default=None, help='the interpreter (default: micropython): "PATH [ARGS]"')
     hp.add_argument("--jobs", "-j", type=int, default=2)
+    hp.add_argument("--code-in-rom", action="store_true", help=ROM_HELP)
     s = sub.add_parser("shell", help="type statements interactively")
     s.add_argument("--model", default="707", type=str.upper, choices=["706", "707", "706L", "707L"])
     s.add_argument("--board", default=None)

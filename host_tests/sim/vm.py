@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from host_tests.check_imports import LIBRARIES
+from host_tests.sim import romfs
 
 ROOT = Path(__file__).resolve().parents[2]
 VM_DIR = ROOT / "host_tests" / "vm"
@@ -31,6 +32,7 @@ CACHE = ROOT / "build" / "vm-mpy"
 DEFAULT_HEAP = 352 * 1024  # every scenario passes from 336 KB: host_tests/dev.py VM_HEAP
 REPLY_TIMEOUT_S = 60.0  # one firmware step between two host calls; the board's watchdog allows 8 s
 MARK = b"\x01"
+ROM_SLACK = 4096  # the boot script's own compilation, beside the image's block
 # Host-only fake modules: the VM has its own _hostlink and the built-in micropython module.
 HOST_ONLY_FAKES = ("_hostlink", "micropython", "nvm_model", "power")
 
@@ -166,24 +168,45 @@ def micropython_binary() -> str:
 class VmSpec:
     """How to start a VM: the interpreter command and, optionally, its heap size."""
 
-    def __init__(self, argv: list[str], heap: int | None, timeout: float = REPLY_TIMEOUT_S) -> None:
+    def __init__(
+        self, argv: list[str], heap: int | None, timeout: float = REPLY_TIMEOUT_S, code_in_rom: bool = False
+    ) -> None:
         self.argv = argv
         self.heap = heap
         self.timeout = timeout
+        self.code_in_rom = code_in_rom
+
+    def with_heap(self, heap: int) -> VmSpec:
+        return VmSpec(self.argv, heap, self.timeout, self.code_in_rom)
 
     @classmethod
-    def from_options(cls, vm: str | None, vm_cmd: str | None, heap: str | None) -> VmSpec:
+    def from_options(
+        cls, vm: str | None, vm_cmd: str | None, heap: str | None, code_in_rom: bool = False
+    ) -> VmSpec:
         """``--vm micropython`` (heap: DEFAULT_HEAP) or ``--vm-cmd "PATH ARGS"`` (-X heapsize with --heap)."""
         if vm_cmd:
-            return cls(shlex.split(vm_cmd), parse_heap(heap) if heap else None)
+            return cls(shlex.split(vm_cmd), parse_heap(heap) if heap else None, code_in_rom=code_in_rom)
         if vm != "micropython":
             raise VmError("--vm %r: the only named VM is micropython (use --vm-cmd for others)" % vm)
-        return cls([micropython_binary()], parse_heap(heap) if heap else DEFAULT_HEAP)
+        size = parse_heap(heap) if heap else DEFAULT_HEAP
+        return cls([micropython_binary()], size, code_in_rom=code_in_rom)
 
     def command(self, cache: Path) -> list[str]:
-        heap = ["-X", "heapsize=%d" % self.heap] if self.heap else []
-        boot = "import sys\nsys.path.clear()\nsys.path.append(%r)\nimport boot_vm\n" % str(cache)
-        return [*self.argv, *heap, "-c", boot]
+        heap = self.heap
+        if not self.code_in_rom:
+            boot = "import sys\nsys.path.clear()\nsys.path.append(%r)\nimport boot_vm\n" % str(cache)
+        else:
+            # The image is read into one heap block at start-up; the heap grows by its size,
+            # so --heap stays what the firmware itself gets.
+            rom = rom_image(cache)
+            size = rom.stat().st_size
+            heap = heap + size + ROM_SLACK if heap else None
+            boot = (
+                "import sys, vfs\nb = bytearray(%d)\nwith open(%r, 'rb') as f:\n    f.readinto(b)\n"
+                "vfs.mount(vfs.VfsRom(b), '/rom')\ndel b, f\nsys.path.clear()\nsys.path.append('/rom')\n"
+                "import boot_vm\n" % (size, str(rom))
+            )
+        return [*self.argv, *(["-X", "heapsize=%d" % heap] if heap else []), "-c", boot]
 
 
 # -- .mpy cache -------------------------------------------------------------------------------
@@ -248,8 +271,22 @@ def build_cache() -> Path:
         if not out.is_dir():
             raise
     for old in CACHE.iterdir():  # caches of older sources: one per edit would pile up
-        if old != out and not old.name.startswith("tmp-"):
+        if old.name.startswith(("tmp-", out.name)):
+            continue
+        if old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.unlink(missing_ok=True)
+    return out
+
+
+def rom_image(cache: Path) -> Path:
+    """The ROMFS image of ``cache`` (``--code-in-rom``), built once beside it."""
+    out = cache.with_name(cache.name + ".romfs")
+    if not out.exists():
+        tmp = out.with_name("tmp-%d-%s" % (os.getpid(), out.name))
+        tmp.write_bytes(romfs.image(cache))
+        tmp.replace(out)  # atomic: parallel runs may race to build it
     return out
 
 

@@ -43,14 +43,22 @@ class Stop(BaseException):
         self.error = error
 
 
-class StateLineMismatch(Exception):
-    """A console state line disagrees with the pins: hil mode would be misled."""
+class WorldCheck(Exception):
+    """A check of the world's own failed a scenario; ``line`` is set by the runner."""
 
     line = 0
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class StateLineMismatch(WorldCheck):
+    """A console state line disagrees with the pins: hil mode would be misled."""
+
+
+class FirmwareCrash(WorldCheck):
+    """code.py ended with an exception during a scenario: a firmware bug, or a heap too small."""
 
 
 class Wait:
@@ -103,8 +111,11 @@ class World:
         modem: str = "sim800l",
         listener: Callable[[int, str], None] | None = None,
         vm: VmSpec | None = None,
+        fail_on_crash: bool = False,
     ) -> None:
         _install_fakes()
+        # Scenarios fail at a crash; tests of the watchdog's recovery let the board reset.
+        self.fail_on_crash = fail_on_crash
         # None: code.py runs in this interpreter; else in a MicroPython child (host_tests.sim.vm).
         self.vm = VmFirmware(vm) if vm is not None else None
         import _hostlink  # type: ignore[import-not-found]
@@ -307,6 +318,9 @@ class World:
         self.board.stop()
         self.crashed_at = self.sched.now_ms
         self._wd_reset_at = deadline
+        if self.fail_on_crash:
+            last = why.rstrip().splitlines()[-1:] or ["?"]
+            raise Stop(FirmwareCrash("the firmware crashed: %s" % last[0].strip()))
 
     def _step_unpowered(self) -> None:
         feed_scenario(self)
