@@ -427,3 +427,28 @@ def test_all_zero_and_all_ff_sectors():
     assert store.load(1) is None and store.free_bytes() == 0
     assert store.save(1, b"z") and nvm.erase_count == 1 and RecordStore(nvm).load(1) == b"z"
     assert RecordStore(FakeNvm()).free_bytes() == SECTOR
+
+
+def test_the_store_compacts_in_the_image_reserved_for_it():
+    reserved = bytearray(SECTOR)
+    nvm = FakeNvm()
+    store = RecordStore(nvm, image=reserved)
+    history: list[bytes] = []
+    fill_until_full(nvm, store, 1, 200, history)
+    last = body_for(9999, 200)
+    assert store.save(1, last)
+    assert store.compactions == 1 and store._img is reserved
+    assert RecordStore(nvm).load(1) == last
+    assert len(RecordStore(FakeNvm(), image=bytearray(100))._img) == SECTOR  # wrong size: its own
+
+
+def test_main_reserves_the_image_before_it_imports_the_firmware():
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(__file__).parents[1] / "isocket" / "main.py").read_text())
+    top_level = {a.name for n in tree.body if isinstance(n, ast.ImportFrom) for a in n.names}
+    assert top_level == {"const"}  # isocket.device and the hardware come inside run()
+    run = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "run")
+    first = run.body[0]
+    assert isinstance(first, ast.Assign) and ast.unparse(first.value) == "bytearray(_SECTOR_BYTES)"

@@ -85,7 +85,7 @@ class Status:
 class Device:
     """Wires the parts together; ``poll(now)`` is one loop pass."""
 
-    def __init__(self, hw, config, now):
+    def __init__(self, hw, config, now, sector_image=None):
         self.hw = hw
         self.config = config
         self.model = config.get("model", "707")
@@ -94,7 +94,7 @@ class Device:
         boot = "power-on" if hw.power_on_boot else "reset"
         self.log.line("BOOT", "isocket on %s, model %s, %s boot" % (config.get("name"), self.model, boot))
         self.state.event("boot", "%s %s %s %s" % (VERSION, self.model, config.get("name"), boot))
-        self.store = RecordStore(hw.nvm)
+        self.store = RecordStore(hw.nvm, image=sector_image)
         self.boot_flags = BootFlags(self.store)
         window = bool(hw.power_on_boot)
         if self.boot_flags.window_at_boot:  # the reboot after a factory reset (A-11, A-55)

@@ -107,15 +107,16 @@ def _newer_or_same(seq: int, than: int) -> bool:
 class RecordStore:
     """Newest-wins record per kind, kept in an nvm-like byte array (see the module doc)."""
 
-    def __init__(self, nvm, max_kinds: int = 8) -> None:
+    def __init__(self, nvm, max_kinds: int = 8, image=None) -> None:
         self._nvm = nvm
         self._size = len(nvm)
         self._max_kinds = max_kinds
         self.records_written = 0
         self.compactions = 0
-        # The sector image, reserved at boot while the heap is whole: a compaction weeks later
-        # must not depend on finding 4 KB of contiguous free heap (docs/storage.md).
-        self._img = bytearray(self._size)
+        # The sector image, reserved at boot while the heap is whole (``image``, when its size
+        # fits): a compaction weeks later must not depend on finding 4 KB of contiguous free
+        # heap (docs/storage.md).
+        self._img = image if image is not None and len(image) == self._size else bytearray(self._size)
         self._scan()
 
     def _read_image(self) -> bytearray:
