@@ -155,6 +155,13 @@ def test_a_memory_error_fails_a_heap_at_once() -> None:
     assert not ok and "MemoryError" in why
 
 
+def test_with_the_code_in_flash_a_smaller_heap_fits() -> None:
+    path = heap.core_files()[0]
+    ok, why = heap.scenario_fits(path, 256)
+    assert not ok and "MemoryError" in why
+    assert heap.scenario_fits(path, 256, in_rom=True) == (True, "")
+
+
 def test_smallest_finds_the_threshold_in_4k_steps() -> None:
     tried: list[int] = []
 

@@ -30,7 +30,7 @@ PROVIDES = {
     "latency": ["sms_to_relay_ms"],
     "fona": ["fona_stall_ms"],
     "wear": ["flash_erases_per_year", "sim_days_per_s"],
-    "heap": ["min_heap_kb"],
+    "heap": ["min_heap_kb", "min_heap_kb_code_in_flash"],
     "cost": ["max_step_fuel", "idle_step_fuel", "fuel_per_sms_command", "est_max_step_pico_ms"],
 }
 
@@ -114,6 +114,13 @@ def table(r: dict[str, Any]) -> str:
         )
     if "min_heap_kb" in r:
         rows.append(("min_heap_kb", "%d (native MicroPython, 64-bit)" % r["min_heap_kb"]))
+    if "min_heap_kb_code_in_flash" in r:
+        rows.append(
+            (
+                "  code in flash",
+                "%d (--code-in-rom: a frozen build's upper bound)" % r["min_heap_kb_code_in_flash"],
+            )
+        )
     if "flash_erases_per_year" in r:
         w = r["wear"]
         rows.append(

@@ -6,6 +6,10 @@ A heap passes when every core scenario passes and no ``MemoryError`` reached the
 search doubles from 64 KB until a heap passes, then bisects down to 4 KB; it assumes
 that more heap never makes a scenario fail. On this 64-bit unix port objects are twice
 their RP2040 size, so the figure is an upper bound for the board (docs/vm-protocol.md).
+
+``min_heap_kb_code_in_flash`` is the same search with the code imported from a ROMFS image
+(``--code-in-rom``): what a build with the modules frozen into flash would need at most
+(docs/memory.md).
 """
 
 from __future__ import annotations
@@ -32,9 +36,9 @@ def _oom_listener(_t: int, text: str) -> None:
         raise _OutOfMemory(text)
 
 
-def scenario_fits(path: Path, heap_kb: int) -> tuple[bool, str]:
-    """Run one scenario in the VM with ``heap_kb``; (passed, why not)."""
-    spec = VmSpec.from_options("micropython", None, "%dk" % heap_kb)
+def scenario_fits(path: Path, heap_kb: int, in_rom: bool = False) -> tuple[bool, str]:
+    """Run one scenario in the VM with ``heap_kb`` (the code in flash: ``in_rom``); (passed, why not)."""
+    spec = VmSpec.from_options("micropython", None, "%dk" % heap_kb, code_in_rom=in_rom)
     try:
         run_file(path, vm=spec, listener=_oom_listener)
     except _OutOfMemory as e:
@@ -81,7 +85,8 @@ def smallest_for_all(
 
 
 def measure(jobs: int = 2, log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
-    """Search the smallest heap; also the runs made and why the largest failing heap failed."""
+    """Search the smallest heap, with the code in the heap and in flash; also the runs made
+    and why the largest failing heap failed."""
     try:
         build_cache()  # once, before the workers race to it
     except VmError as e:
@@ -89,22 +94,28 @@ def measure(jobs: int = 2, log: Callable[[str], None] = lambda s: None) -> dict[
     runs: list[tuple[str, int, bool]] = []
     last_failure: dict[str, Any] = {}
 
-    def note(path: Path, kb: int, result: tuple[bool, str]) -> bool:
+    def note(path: Path, kb: int, in_rom: bool, result: tuple[bool, str]) -> bool:
         ok, why = result
         runs.append((path.name, kb, ok))
-        log("heap %4d KB %-22s %s" % (kb, path.name, "pass" if ok else "FAIL " + why))
-        if not ok and kb >= last_failure.get("kb", 0):
+        where = "code in flash" if in_rom else "code in heap"
+        log("heap %4d KB %-13s %-22s %s" % (kb, where, path.name, "pass" if ok else "FAIL " + why))
+        if not ok and not in_rom and kb >= last_failure.get("kb", 0):
             last_failure.update(kb=kb, why=why)
         return ok
 
-    def fits(path: Path, kb: int) -> bool:
-        return note(path, kb, scenario_fits(path, kb))
-
+    found = {}
     with concurrent.futures.ProcessPoolExecutor(jobs) as pool:
 
-        def parallel(_fn: Any, paths: list[Path], kbs: list[int]) -> list[bool]:
-            results = list(pool.map(scenario_fits, paths, kbs))
-            return [note(p, kb, r) for p, kb, r in zip(paths, kbs, results)]
+        def search(in_rom: bool) -> int:
+            def fits(path: Path, kb: int) -> bool:
+                return note(path, kb, in_rom, scenario_fits(path, kb, in_rom))
 
-        kb = smallest_for_all(core_files(), fits, parallel)
-    return {"min_heap_kb": kb, "runs": len(runs), "largest_failing": last_failure}
+            def parallel(_fn: Any, paths: list[Path], kbs: list[int]) -> list[bool]:
+                results = list(pool.map(scenario_fits, paths, kbs, [in_rom] * len(paths)))
+                return [note(p, kb, in_rom, r) for p, kb, r in zip(paths, kbs, results)]
+
+            return smallest_for_all(core_files(), fits, parallel)
+
+        found["min_heap_kb"] = search(False)
+        found["min_heap_kb_code_in_flash"] = search(True)
+    return {**found, "runs": len(runs), "largest_failing": last_failure}
