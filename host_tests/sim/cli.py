@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument(
         "--vm", default=None, choices=["micropython"], help="run code.py in this VM (docs/vm-protocol.md)"
     )
-    r.add_argument("--heap", default=None, help="VM heap size: 64k, 192k, 1m (default for --vm: 352k)")
+    r.add_argument("--heap", default=None, help="VM heap size: 64k, 192k, 1m (default for --vm: 332k)")
     r.add_argument("--vm-cmd", default=None, help='run code.py in this interpreter: "PATH [ARGS]"')
     r.add_argument("--code-in-rom", action="store_true", help=ROM_HELP)
     hp = sub.add_parser("heap", help="the smallest VM heap (4 KB steps) at which each file passes")
