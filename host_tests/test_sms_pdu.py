@@ -519,33 +519,37 @@ def test_gsm7_pack_python_gsmmodem_vectors(text, packed):
 
 
 def test_gsm7_table_anchor_points():
-    assert gsm7.encode("@£$Δ_¤¡§¿àÇ") == [0x00, 0x01, 0x02, 0x10, 0x11, 0x24, 0x40, 0x5F, 0x60, 0x7F, 0x09]
-    assert gsm7.encode("€^{}\\[~]|\f") == [
-        27,
-        0x65,
-        27,
-        0x14,
-        27,
-        0x28,
-        27,
-        0x29,
-        27,
-        0x2F,
-        27,
-        0x3C,
-        27,
-        0x3D,
-        27,
-        0x3E,
-        27,
-        0x40,
-        27,
-        0x0A,
-    ]
+    assert gsm7.encode("@£$Δ_¤¡§¿àÇ") == bytes(
+        [0x00, 0x01, 0x02, 0x10, 0x11, 0x24, 0x40, 0x5F, 0x60, 0x7F, 0x09]
+    )
+    assert gsm7.encode("€^{}\\[~]|\f") == bytes(
+        [
+            27,
+            0x65,
+            27,
+            0x14,
+            27,
+            0x28,
+            27,
+            0x29,
+            27,
+            0x2F,
+            27,
+            0x3C,
+            27,
+            0x3D,
+            27,
+            0x3E,
+            27,
+            0x40,
+            27,
+            0x0A,
+        ]
+    )
     for code, ch in _T_BASIC.items():
-        assert gsm7.encode(ch) == [code] and gsm7.decode([code]) == ch
+        assert gsm7.encode(ch) == bytes([code]) and gsm7.decode([code]) == ch
     for code, ch in _T_EXT.items():
-        assert gsm7.encode(ch) == [0x1B, code] and gsm7.decode([0x1B, code]) == ch
+        assert gsm7.encode(ch) == bytes([0x1B, code]) and gsm7.decode([0x1B, code]) == ch
 
 
 def test_gsm7_fits_and_lengths():

@@ -47,9 +47,9 @@ def septet_len(text: str) -> int | None:
     return n
 
 
-def encode(text: str) -> list[int] | None:
-    """Encode ``text`` to septets, or None if a character is not in the alphabet."""
-    out = []
+def encode(text: str) -> bytearray | None:
+    """Encode ``text`` to septets, one a byte, or None if a character is not in the alphabet."""
+    out = bytearray()  # not a list: that takes a pointer (4 bytes on the RP2040) a septet
     for ch in text:
         i = _BASIC.find(ch)
         if i >= 0 and i != ESC:

@@ -75,9 +75,9 @@ def pack7(septets, fill: int = 0) -> bytearray:
     return out
 
 
-def unpack7(data, count: int) -> list[int]:
-    """Unpack ``count`` septets from the start of ``data`` (caller checks the length)."""
-    out = []
+def unpack7(data, count: int) -> bytearray:
+    """Unpack ``count`` septets, one a byte, from the start of ``data`` (caller checks the length)."""
+    out = bytearray()
     acc = 0
     bits = 0
     i = 0

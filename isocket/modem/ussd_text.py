@@ -119,7 +119,7 @@ def _septets(data) -> str:
     count = len(data) * 8 // 7
     septets = unpack7(data, count)
     if count % 8 == 0 and septets and septets[-1] in (0, 0x0D):
-        septets.pop()  # 7 spare bits: padding (CR, or zeros from a careless sender)
+        septets = septets[:-1]  # 7 spare bits: padding (CR, or zeros from a careless sender)
     return gsm7.decode(septets)
 
 
