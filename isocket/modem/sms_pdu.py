@@ -334,7 +334,7 @@ def encode_submit(number: str, text: str, ref: int = 0, max_parts: int = 3) -> l
     for seq in range(total):
         ud = bytearray((5, 0, 3, ref & 0xFF, total, seq + 1)) if total > 1 else bytearray()
         if gsm:
-            septets = gsm7.encode(chunks[seq]) or []
+            septets = gsm7.encode(chunks[seq]) or bytearray()
             ud.extend(pack7(septets, 1 if ud else 0))
             udl = len(septets) + (7 if total > 1 else 0)  # 6 octets + 1 fill bit = 7 septets
         else:
