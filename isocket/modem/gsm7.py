@@ -65,18 +65,23 @@ def encode(text: str) -> bytearray | None:
 
 def decode(septets) -> str:
     """Decode septets to text; an unknown escape sequence or a lone final ESC gives '?'."""
-    out = []
+    out = bytearray()  # UTF-8, not a list of characters: no pointer array growing by doubling
     esc = False
     for s in septets:
         s &= 0x7F
         if esc:
             esc = False
             i = _EXT_CODES.find(bytes((s,)))
-            out.append(_EXT_CHARS[i] if i >= 0 else "?")
+            ch = _EXT_CHARS[i] if i >= 0 else "?"
         elif s == ESC:
             esc = True
+            continue
         else:
-            out.append(_BASIC[s])
+            ch = _BASIC[s]
+        if ch < "\x80":
+            out.append(ord(ch))
+        else:
+            out.extend(ch.encode())
     if esc:
-        out.append("?")
-    return "".join(out)
+        out.append(0x3F)  # "?"
+    return out.decode()

@@ -268,8 +268,9 @@ def _split(text: str, gsm: bool, max_parts: int) -> list:
             break
     if total <= single:
         return [text]
+    # Parts are slices of ``text``, not lists of characters: a list of 153 one-character
+    # strings needs a contiguous pointer array that grows by doubling.
     parts: list[str] = []
-    cur: list[str] = []
     used = 0
     start = 0  # index in text where the current part starts
     i = 0
@@ -278,27 +279,25 @@ def _split(text: str, gsm: bool, max_parts: int) -> list:
         if used + c > per:
             if len(parts) + 1 == max_parts:
                 break
-            parts.append("".join(cur))
+            parts.append(text[start:i])
             start = i
-            cur = []
             used = 0
-        cur.append(ch)
         used += c
         i += 1
     else:
-        parts.append("".join(cur))
+        parts.append(text[start:])
         return parts
     # Too long: refill the last part within its limit less three for '...'.
     budget = (single if max_parts == 1 else per) - 3
-    cur = []
+    end = start
     used = 0
     for ch in text[start:]:
         c = units(ch)
         if used + c > budget:
             break
-        cur.append(ch)
+        end += 1
         used += c
-    last = "".join(cur)
+    last = text[start:end]
     nl = last.rfind("\n")
     cm = last.rfind(", ")
     cut = max(nl + 1 if nl >= 0 else 0, cm + 2 if cm >= 0 else 0)
