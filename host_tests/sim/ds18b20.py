@@ -90,6 +90,7 @@ class Ds18b20:
         self.conversions = 0
         self._present = True
         self.powered = True
+        self.attached = True  # present and powered: an attribute, as the line asks it every slot
         self._slots: Slots | None = None
         self._drive: Drive = 1
         self.power_on()
@@ -104,10 +105,12 @@ class Ds18b20:
         if value and not self._present and self.powered:
             self.power_on()  # plugged in: VDD comes with the data line
         self._present = bool(value)
+        self.attached = self._present and self.powered
 
     def power_on(self) -> None:
         """Power-on reset: 85 degC, EEPROM recalled, no conversion, waiting for a reset pulse."""
         self.powered = True
+        self.attached = self._present
         self.t_x16 = POWER_ON_X16
         self.th, self.tl, self.config = self.eeprom
         self.reserved6 = 0x0C
@@ -119,6 +122,7 @@ class Ds18b20:
 
     def power_off(self) -> None:
         self.powered = False
+        self.attached = False
         self._slots = None
         self._drive = 1
 
@@ -127,10 +131,6 @@ class Ds18b20:
         self.rom = make_rom(serial)
         self.eeprom = list(FACTORY_EEPROM)
         self.power_on()
-
-    @property
-    def attached(self) -> bool:
-        return self._present and self.powered
 
     @property
     def resolution(self) -> int:
@@ -153,7 +153,8 @@ class Ds18b20:
 
     def drive(self) -> int:
         """The level this device puts on the line in the current slot (0 pulls it low)."""
-        self._update()
+        if self._pending is not None:
+            self._update()
         d = self._drive
         return d() if callable(d) else d
 
@@ -263,7 +264,10 @@ class OneWireLine:
         self.slots = 0
 
     def _shorted(self) -> bool:
-        return any(getattr(d, "shorted", False) for d in self.devices)
+        for d in self.devices:
+            if d.shorted:
+                return True
+        return False
 
     def reset(self) -> bool:
         """True when NO device answered or the line is held low (onewireio's convention)."""
@@ -284,12 +288,14 @@ class OneWireLine:
             for d in self.devices:
                 d.lost_sync()
             return 0
-        live = [d for d in self.devices if d.attached]
+        # Every device drives before any samples (wired-AND); no list: this runs ~500,000 times a simulated day.
         line = master
-        for d in live:
-            line &= d.drive()
-        for d in live:
-            d.sample(line)
+        for d in self.devices:
+            if d.attached:
+                line &= d.drive()
+        for d in self.devices:
+            if d.attached:
+                d.sample(line)
         return line
 
     def read_bit(self) -> bool:
