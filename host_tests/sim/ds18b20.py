@@ -263,18 +263,19 @@ class OneWireLine:
         self.resets = 0
         self.slots = 0
 
-    def _shorted(self) -> bool:
+    def _held_low(self) -> bool:
+        """A device holds the line low (shorted): all lose sync. A loop, not any(): every slot asks."""
         for d in self.devices:
             if d.shorted:
+                for other in self.devices:
+                    other.lost_sync()
                 return True
         return False
 
     def reset(self) -> bool:
         """True when NO device answered or the line is held low (onewireio's convention)."""
         self.resets += 1
-        if self._shorted():
-            for d in self.devices:
-                d.lost_sync()
+        if self._held_low():
             return True
         presence = False
         for d in self.devices:
@@ -284,11 +285,9 @@ class OneWireLine:
 
     def _slot(self, master: int) -> int:
         self.slots += 1
-        if self._shorted():
-            for d in self.devices:
-                d.lost_sync()
+        if self._held_low():
             return 0
-        # Every device drives before any samples (wired-AND); no list: this runs ~500,000 times a simulated day.
+        # All drive before any samples (wired-AND); no list: this runs ~500,000 times a simulated day.
         line = master
         for d in self.devices:
             if d.attached:
