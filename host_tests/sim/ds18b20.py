@@ -51,13 +51,20 @@ Drive = int | Callable[[], int]
 Slots = Generator[Drive, int, None]
 
 
+def _crc8_step(crc: int) -> int:
+    for _ in range(8):
+        crc = (crc >> 1) ^ 0x8C if crc & 1 else crc >> 1
+    return crc
+
+
+_CRC8 = bytes(_crc8_step(i) for i in range(256))  # a table: the probe sends a scratchpad 2,880 times a day
+
+
 def crc8(data: Iterable[int]) -> int:
     """Dallas/Maxim CRC8 (x^8 + x^5 + x^4 + 1, reflected); 0 over data followed by its CRC."""
     crc = 0
     for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x8C if crc & 1 else crc >> 1
+        crc = _CRC8[crc ^ byte]
     return crc
 
 
