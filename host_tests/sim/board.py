@@ -261,6 +261,8 @@ class HostBoard(OneWireHost):
 
     def uart_read(self, uart_id: int, nbytes: int | None) -> bytes:
         rx = self._link(uart_id).rx
+        if not rx:
+            return b""  # the usual answer: the firmware reads the UART every loop pass
         n = len(rx) if nbytes is None else min(nbytes, len(rx))
         data = bytes(rx[:n])
         del rx[:n]
