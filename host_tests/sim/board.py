@@ -135,6 +135,7 @@ class HostBoard(OneWireHost):
         self.watchdog_timeout: float | None = None
         self.last_feed = 0
         self.woken = False
+        self.onewire_pin: str | None = None  # the config's, from start() on: asked at every 1-Wire slot
 
     # -- life cycle (called by the world) -------------------------------------
     def start(self, reason: str) -> None:
@@ -142,6 +143,7 @@ class HostBoard(OneWireHost):
         self.stop()
         self.reset_reason = reason
         self.boot_ms = self.sched.now_ms
+        self.onewire_pin = self.world.config.get("onewire")  # the scenario's `board` comes before boot
         self.rtc_base = (self.sched.now_ms, 0)  # the RP2040 RTC restarts at 2000-01-01 00:00:00
 
     def stop(self) -> None:
@@ -259,6 +261,8 @@ class HostBoard(OneWireHost):
 
     def uart_read(self, uart_id: int, nbytes: int | None) -> bytes:
         rx = self._link(uart_id).rx
+        if not rx:
+            return b""  # the usual answer: the firmware reads the UART every loop pass
         n = len(rx) if nbytes is None else min(nbytes, len(rx))
         data = bytes(rx[:n])
         del rx[:n]
@@ -317,7 +321,7 @@ class HostBoard(OneWireHost):
         self.world.pins_changed()
 
     def onewire_bus(self, pin: str) -> OneWireBus:
-        if pin == self.world.config.get("onewire"):
+        if pin == self.onewire_pin:
             return self.world.onewire
         return OneWireBus()  # nothing on any other pin
 

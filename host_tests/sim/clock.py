@@ -48,24 +48,15 @@ class Scheduler:
             heapq.heappop(self._heap)
         return self._heap[0][0] if self._heap else None
 
-    def run_due(self) -> int:
-        """Run every event due at or before ``now_ms`` (events may schedule more). Returns how many ran."""
-        ran = 0
-        while self._heap and self._heap[0][0] <= self.now_ms:
-            _, _, h = heapq.heappop(self._heap)
+    def advance_to(self, t_ms: int) -> None:
+        """Move time forward to ``t_ms``, running every event due by then in order (they may add more)."""
+        heap = self._heap
+        limit = max(self.now_ms, t_ms)
+        while heap and heap[0][0] <= limit:
+            t, _, h = heapq.heappop(heap)
             if h.cancelled:
                 continue
+            if t > self.now_ms:
+                self.now_ms = t
             h.fn(*h.args)
-            ran += 1
-        return ran
-
-    def advance_to(self, t_ms: int) -> None:
-        """Move time forward to ``t_ms``, running every event on the way in order."""
-        while True:
-            nt = self.next_time()
-            if nt is None or nt > t_ms:
-                break
-            self.now_ms = max(self.now_ms, nt)
-            self.run_due()
-        self.now_ms = max(self.now_ms, t_ms)
-        self.run_due()
+        self.now_ms = limit

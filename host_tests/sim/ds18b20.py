@@ -51,13 +51,20 @@ Drive = int | Callable[[], int]
 Slots = Generator[Drive, int, None]
 
 
+def _crc8_step(crc: int) -> int:
+    for _ in range(8):
+        crc = (crc >> 1) ^ 0x8C if crc & 1 else crc >> 1
+    return crc
+
+
+_CRC8 = bytes(_crc8_step(i) for i in range(256))  # a table: the probe sends a scratchpad 2,880 times a day
+
+
 def crc8(data: Iterable[int]) -> int:
     """Dallas/Maxim CRC8 (x^8 + x^5 + x^4 + 1, reflected); 0 over data followed by its CRC."""
     crc = 0
     for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x8C if crc & 1 else crc >> 1
+        crc = _CRC8[crc ^ byte]
     return crc
 
 
@@ -90,6 +97,7 @@ class Ds18b20:
         self.conversions = 0
         self._present = True
         self.powered = True
+        self.attached = True  # present and powered: an attribute, as the line asks it every slot
         self._slots: Slots | None = None
         self._drive: Drive = 1
         self.power_on()
@@ -104,10 +112,12 @@ class Ds18b20:
         if value and not self._present and self.powered:
             self.power_on()  # plugged in: VDD comes with the data line
         self._present = bool(value)
+        self.attached = self._present and self.powered
 
     def power_on(self) -> None:
         """Power-on reset: 85 degC, EEPROM recalled, no conversion, waiting for a reset pulse."""
         self.powered = True
+        self.attached = self._present
         self.t_x16 = POWER_ON_X16
         self.th, self.tl, self.config = self.eeprom
         self.reserved6 = 0x0C
@@ -119,6 +129,7 @@ class Ds18b20:
 
     def power_off(self) -> None:
         self.powered = False
+        self.attached = False
         self._slots = None
         self._drive = 1
 
@@ -127,10 +138,6 @@ class Ds18b20:
         self.rom = make_rom(serial)
         self.eeprom = list(FACTORY_EEPROM)
         self.power_on()
-
-    @property
-    def attached(self) -> bool:
-        return self._present and self.powered
 
     @property
     def resolution(self) -> int:
@@ -153,7 +160,8 @@ class Ds18b20:
 
     def drive(self) -> int:
         """The level this device puts on the line in the current slot (0 pulls it low)."""
-        self._update()
+        if self._pending is not None:
+            self._update()
         d = self._drive
         return d() if callable(d) else d
 
@@ -262,15 +270,15 @@ class OneWireLine:
         self.resets = 0
         self.slots = 0
 
-    def _shorted(self) -> bool:
-        return any(getattr(d, "shorted", False) for d in self.devices)
+    def _lose_sync(self) -> None:
+        for d in self.devices:
+            d.lost_sync()
 
     def reset(self) -> bool:
         """True when NO device answered or the line is held low (onewireio's convention)."""
         self.resets += 1
-        if self._shorted():
-            for d in self.devices:
-                d.lost_sync()
+        if any(d.shorted for d in self.devices):
+            self._lose_sync()
             return True
         presence = False
         for d in self.devices:
@@ -280,16 +288,18 @@ class OneWireLine:
 
     def _slot(self, master: int) -> int:
         self.slots += 1
-        if self._shorted():
-            for d in self.devices:
-                d.lost_sync()
-            return 0
-        live = [d for d in self.devices if d.attached]
+        # All drive, then all sample (wired-AND). A short found midway undoes nothing a drive did (it
+        # only latches a finished conversion), so one loop does both: ~500,000 slots a simulated day.
         line = master
-        for d in live:
-            line &= d.drive()
-        for d in live:
-            d.sample(line)
+        for d in self.devices:
+            if d.shorted:
+                self._lose_sync()
+                return 0
+            if d.attached:
+                line &= d.drive()
+        for d in self.devices:
+            if d.attached:
+                d.sample(line)
         return line
 
     def read_bit(self) -> bool:

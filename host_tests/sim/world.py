@@ -355,12 +355,15 @@ class World:
         self._check_power()
 
     def _next_time(self, limit: int | None) -> int:
-        times = [
-            t
-            for t in (limit, self.sched.next_time(), self.wait.until if self.wait else None)
-            if t is not None
-        ]
-        return max(min(times), self.sched.now_ms + 1)
+        # min() and max() by hand, ties as they break them: this runs once per loop pass.
+        t = limit
+        nt = self.sched.next_time()
+        if nt is not None and (t is None or nt < t):
+            t = nt
+        if self.wait is not None and (t is None or self.wait.until < t):
+            t = self.wait.until
+        soonest = self.sched.now_ms + 1
+        return soonest if t is None or soonest > t else t
 
     def _check_power(self) -> None:
         if self.pending_reset is not None:
