@@ -164,7 +164,8 @@ def decode(s: str, dcs: int | None, charset: str) -> str | None:
 
 def clean(text: str) -> str:
     """Line ends as LF, tabs as spaces, other control characters dropped, at most MAX_TEXT."""
-    out = []
+    out = bytearray()  # UTF-8, not a list of characters: no pointer array growing by doubling
+    n = 0
     cr = False
     for c in text:
         if c == "\n" and cr:
@@ -177,10 +178,14 @@ def clean(text: str) -> str:
             c = " "
         elif c != "\n" and (c < " " or "\x7f" <= c < "\xa0"):
             continue
-        out.append(c)
-        if len(out) >= MAX_TEXT:
+        if c < "\x80":
+            out.append(ord(c))
+        else:
+            out.extend(c.encode())
+        n += 1
+        if n >= MAX_TEXT:
             break
-    return "".join(out).strip()
+    return out.decode().strip()
 
 
 def answer(u, line) -> None:
