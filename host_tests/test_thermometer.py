@@ -106,6 +106,17 @@ def test_a_conversion_is_never_read_early(rig: Rig) -> None:
     assert th.celsius_x16 is None and th.reads_failed == 0
 
 
+def test_a_reading_costs_232_bit_slots_once_the_probe_is_known(rig: Rig) -> None:
+    # CONVERT T alone (MATCH ROM + 0x44: 80 slots) and one scratchpad read (MATCH ROM + 0xBE +
+    # 9 bytes: 152): not the driver's start_temperature_read(), whose resolution read costs
+    # another 152 slots, each ~70 us of blocked loop on the board.
+    th = started(rig, rig.thermometer())
+    before = rig.line.slots
+    rig.run(th, INTERVAL_MS)
+    assert th.reads_ok == 2
+    assert rig.line.slots - before == 232
+
+
 def stuck_low_device() -> Any:
     """Something on the line that answers resets but pulls every slot low (all-zero scratchpad)."""
 

@@ -19,14 +19,17 @@ triggers a new conversion 5 s later, and a second 85.0 in a row is taken as real
 What blocks (pure-Python byte loops over onewireio's bit slots, ~70 us each with IRQs off,
 reset ~1 ms; estimated ~0.1 ms per bit with the Python overhead, so ~1 ms per byte):
 presence check ~1 ms; scan ~25 ms per pass (64 x 3 slots; one pass per device, at most
-MAX_DEVICES + 1); CONVERT T ~10 ms plus the driver's resolution read ~20 ms; reading the
-scratchpad ~20 ms. So a step blocks ~30 ms, up to ~150 ms when it scans.
+MAX_DEVICES + 1); CONVERT T ~10 ms (MATCH ROM and one byte: not the driver's
+``start_temperature_read()``, which also reads the whole scratchpad for the resolution, a
+figure the fixed 800 ms wait does not need); reading the scratchpad ~20 ms. So a step
+blocks ~10-20 ms, up to ~150 ms when it scans.
 """
 
 from micropython import const
 
 from adafruit_ds18x20 import DS18X20
 from adafruit_onewire.bus import OneWireBus
+from adafruit_onewire.device import OneWireDevice
 from adafruit_ticks import ticks_add, ticks_diff
 
 FIRST_MS = const(1000)
@@ -40,6 +43,7 @@ POWER_ON_X16 = const(0x0550)  # 85.0 degC
 _FAILED_X16 = const(0x07FF)  # 127.94 degC
 _MIN_X16 = const(-55 * 16)
 _MAX_X16 = const(125 * 16)
+_CONVERT_T = b"\x44"
 
 
 class Thermometer:
@@ -57,6 +61,7 @@ class Thermometer:
         self._bus = OneWireBus(pin)
         self._bus.maximum_devices = _MAX_DEVICES
         self._ds = None
+        self._probe = None  # the same device, for CONVERT T alone
         self._converting = False
         self._last_85 = False  # the previous conversion read 85.0 degC
         self._fails = 0
@@ -94,7 +99,7 @@ class Thermometer:
         self.last_error = error
         self._fails += 1
         if error != "85C unconfirmed":
-            self._ds = None  # rescan on the next cycle
+            self._ds = self._probe = None  # rescan on the next cycle
         fast = self._fails <= _FAST_RETRIES or error == "85C unconfirmed"
         self._due = ticks_add(now, RETRY_MS) if fast else ticks_add(self._cycle, INTERVAL_MS)
 
@@ -103,15 +108,18 @@ class Thermometer:
         if not self._bus.reset():
             self._last_85 = False
             return "no probe"
-        if self._ds is None:
+        if self._probe is None:
             for address in self._bus.scan():
                 if address.family_code == _FAMILY_DS18B20 and not self._bus.crc8(address.rom):
                     self._ds = DS18X20(self._bus, address)
+                    self._probe = OneWireDevice(self._bus, address)
                     break
-            if self._ds is None:
-                self._last_85 = False
-                return "no DS18B20"
-        self._ds.start_temperature_read()
+        probe = self._probe
+        if probe is None:
+            self._last_85 = False
+            return "no DS18B20"
+        with probe as dev:
+            dev.write(_CONVERT_T)
         return None
 
     def _finish(self):
