@@ -754,3 +754,11 @@ def test_round_trip(text, max_parts, ref, number):
         per = (160 if gsm else 70) if max_parts == 1 else (153 if gsm else 67)
         nxt = clean[len(kept)]
         assert sum(t_cost(c, gsm) for c in last) + 3 + t_cost(nxt, gsm) > per
+
+
+def test_gsm7_ascii_shortcut_agrees_with_the_basic_table():
+    for o in range(128):
+        i = gsm7._BASIC.find(chr(o))
+        want = i if i >= 0 and i != gsm7.ESC else 0x80
+        assert gsm7._ASCII[o] == want, hex(o)
+    assert len(gsm7._ASCII) == 128

@@ -1,7 +1,7 @@
 """GSM 03.38 (3GPP TS 23.038) default 7-bit alphabet and its extension table.
 
-Text is handled as lists of septets (ints 0..127); packing septets into octets belongs to
-the PDU codec. Tables are plain strings indexed by septet value to keep RAM use small.
+Septets (0..127) travel one a byte in a ``bytearray``; packing them into octets belongs
+to the PDU codec. Tables are plain strings indexed by septet value to keep RAM use small.
 """
 
 from micropython import const
@@ -16,12 +16,32 @@ _BASIC = (
 # Extension table: septet after ESC (_EXT_CODES[i]) -> character (_EXT_CHARS[i]).
 _EXT_CODES = b"\x0a\x14\x28\x29\x2f\x3c\x3d\x3e\x40\x65"
 _EXT_CHARS = "\x0c^{}\\[~]|€"
+# ASCII code -> its basic septet, 0x80 when none (host_tests/test_sms_pdu.py checks it against
+# _BASIC). Most replies are ASCII: this spares each character a find in _BASIC, whose
+# non-ASCII letters make MicroPython walk the UTF-8 to turn the byte offset into an index.
+_NONE = const(0x80)
+_ASCII = (
+    b"\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\n\x80\x80\r\x80\x80"
+    b"\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80"
+    b" !\"#\x02%&'()*+,-./0123456789:;<=>?"
+    b"\x00ABCDEFGHIJKLMNOPQRSTUVWXYZ\x80\x80\x80\x80\x11"
+    b"\x80abcdefghijklmnopqrstuvwxyz\x80\x80\x80\x80\x80"
+)
+
+
+def _basic(ch: str) -> int:
+    """The basic-table septet of one character, or -1."""
+    o = ord(ch)
+    if o < 128:
+        s = _ASCII[o]
+        return -1 if s == _NONE else s
+    i = _BASIC.find(ch)
+    return i if i >= 0 and i != ESC else -1
 
 
 def char_len(ch: str) -> int:
     """Septets needed for one character: 1 (basic), 2 (extension) or 0 (does not fit)."""
-    i = _BASIC.find(ch)
-    if i >= 0 and i != ESC:
+    if _basic(ch) >= 0:
         return 1
     if _EXT_CHARS.find(ch) >= 0:
         return 2
@@ -51,8 +71,8 @@ def encode(text: str) -> bytearray | None:
     """Encode ``text`` to septets, one a byte, or None if a character is not in the alphabet."""
     out = bytearray()  # not a list: that takes a pointer (4 bytes on the RP2040) a septet
     for ch in text:
-        i = _BASIC.find(ch)
-        if i >= 0 and i != ESC:
+        i = _basic(ch)
+        if i >= 0:
             out.append(i)
             continue
         i = _EXT_CHARS.find(ch)
