@@ -273,6 +273,9 @@ def test_the_default_heap_is_the_one_ci_proves() -> None:
     from host_tests.sim.vm import DEFAULT_HEAP
 
     assert parse_heap(dev.VM_HEAP) == DEFAULT_HEAP >= dev.VM_HEAP_MEASURED_KB * 1024
+    assert parse_heap(dev.VM_ROM_HEAP) >= dev.VM_ROM_HEAP_MEASURED_KB * 1024
+    vm_rom = next(argv for name, argv, _ in dev.steps() if name == "vm-rom")
+    assert "--code-in-rom" in vm_rom and dev.VM_ROM_HEAP in vm_rom
 
 
 def test_the_firmware_reports_its_free_heap_where_the_interpreter_can_tell(tmp_path: Path) -> None:

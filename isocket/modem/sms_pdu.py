@@ -97,9 +97,26 @@ def _bcd(b: int) -> int:
     return (b & 15) * 10 + (b >> 4)
 
 
+def _put(out: bytearray, cp: int) -> None:
+    # Texts are built as UTF-8 in a bytearray, not as lists of characters: a list is a
+    # pointer per character in one block that grows by doubling (docs/memory.md).
+    if cp < 0x80:
+        out.append(cp)
+    else:
+        out.extend(chr(cp).encode())
+
+
+def latin1_decode(data) -> str:
+    """Bytes as ISO 8859-1 text (8-bit data shown as characters)."""
+    out = bytearray()
+    for b in data:
+        _put(out, b)
+    return out.decode()
+
+
 def _ucs2_decode(data) -> str:
     # Big-endian UTF-16: surrogate pairs give one char, an unpaired surrogate gives '?'.
-    out = []
+    out = bytearray()
     i = 0
     n = len(data) - 1
     while i < n:
@@ -109,10 +126,10 @@ def _ucs2_decode(data) -> str:
             lo = data[i] << 8 | data[i + 1]
             if 0xDC00 <= lo < 0xE000:
                 i += 2
-                out.append(chr(0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00)))
+                _put(out, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00))
                 continue
-        out.append("?" if 0xD800 <= u < 0xE000 else chr(u))
-    return "".join(out)
+        _put(out, 0x3F if 0xD800 <= u < 0xE000 else u)  # 0x3F: "?"
+    return out.decode()
 
 
 def _ucs2_encode(text: str) -> bytearray:
@@ -224,7 +241,7 @@ def decode_deliver(hex_pdu: str) -> SmsDeliver:
             raise ValueError("bad UDH length")
         m.text = gsm7.decode(unpack7(ud, udl)[skip:])
     elif alphabet == 1:
-        m.text = "".join([chr(x) for x in ud[head:udl]])
+        m.text = latin1_decode(ud[head:udl])
     else:
         if (udl - head) & 1:
             raise ValueError("odd UCS2 length")

@@ -4,7 +4,7 @@ character set). Apart from ``isocket.modem.ussd`` so it is loaded only with the 
 from micropython import const
 
 from isocket.modem import gsm7
-from isocket.modem.sms_pdu import _ucs2_decode, from_hex, unpack7
+from isocket.modem.sms_pdu import _ucs2_decode, from_hex, latin1_decode, unpack7
 from isocket.modem.ussd import CLEANUP, IDLE, SEND, WAIT, _show
 
 _MAX_RAW = const(1200)  # one answer as received, joined lines included (as isocket.modem.ussd)
@@ -82,10 +82,6 @@ def _hex(s: str):
         return None
 
 
-def _latin1(data) -> str:
-    return "".join([chr(b) for b in data])
-
-
 def _looks_ucs2(data) -> bool:
     # 7-bit-labelled hex in IRA is UCS2 only if it reads as text in one script plus ASCII
     n = len(data) // 2
@@ -158,7 +154,7 @@ def decode(s: str, dcs: int | None, charset: str) -> str | None:
         elif alphabet == UCS2:
             text = _ucs2_decode(data[2:] if dcs == 0x11 else data)
         else:
-            text = _latin1(data)
+            text = latin1_decode(data)
     return clean(text)
 
 
