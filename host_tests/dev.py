@@ -58,11 +58,11 @@ HIL_SCENARIOS = SCENARIOS + "/hil"
 # in this 64-bit unix port every pointer and object header is twice the RP2040's, and importing
 # the firmware's modules alone takes 173 KB (plus 41 KB for the fakes and the host link); even
 # with the code out of the heap (--code-in-rom) the scenarios need 188 KB or more (docs/memory.md).
-VM_HEAP_MEASURED_KB = 312  # `python -m host_tests.sim heap`: factory_reset/confirm and ussd/window need the most
+VM_HEAP_MEASURED_KB = 312  # `python -m host_tests.sim heap`: factory_reset/confirm, ussd/window
 VM_HEAP = "332k"
 # The same with the code in flash (--code-in-rom, a frozen build's model): there the peak is
 # not the start-up but late allocations on a heap in pieces, which this step keeps in check.
-VM_ROM_HEAP_MEASURED_KB = 204  # `python -m host_tests.sim heap --code-in-rom`: the USSD scenarios need the most
+VM_ROM_HEAP_MEASURED_KB = 204  # `python -m host_tests.sim heap --code-in-rom`: ussd/long_answer, window
 VM_ROM_HEAP = "220k"
 DEVICE_PATHS = ["code.py", "boot.py", "safemode.py", "isocket", "board_configs"]
 
