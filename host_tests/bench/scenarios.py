@@ -8,7 +8,7 @@ from typing import Any
 
 from host_tests.sim.runner import Interpreter, ScenarioFailure
 from host_tests.sim.scenario import parse_scenario
-from host_tests.sim.world import World, WorldCheck
+from host_tests.sim.world import World
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "host_tests" / "scenarios"
@@ -57,8 +57,8 @@ def run_text(text: str, world: World | None = None, name: str = "<bench>") -> Wo
     world = world if world is not None else World()
     world.fail_on_crash = True
     try:
-        world.run(Interpreter(world, parse_scenario(text)).run())
-    except (ScenarioFailure, WorldCheck) as f:
+        Interpreter(world, parse_scenario(text)).play()
+    except ScenarioFailure as f:
         raise BenchError("%s:%d: %s" % (name, f.line, f.message)) from None
     return world
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from host_tests.sim.runner import Interpreter, ScenarioFailure
 from host_tests.sim.scenario import ScenarioSyntaxError, parse_line, parse_scenario
 from host_tests.sim.vm import VmError, VmSpec, bisect_heap, build_cache, parse_heap
-from host_tests.sim.world import World, WorldCheck
+from host_tests.sim.world import World
 
 TAIL = 30
 
@@ -40,14 +40,10 @@ def run_file(path: Path, trace: bool = False, vm: VmSpec | None = None) -> tuple
     statements = parse_scenario(text)
     listener = (lambda t, e: print("%10.3f  %s" % (t / 1000, e))) if trace else None
     world = World(listener=listener, vm=vm, fail_on_crash=True)
-    interp = Interpreter(world, statements)
     try:
-        world.run(interp.run())
+        Interpreter(world, statements).play()
     except ScenarioFailure as f:
         return False, "%s:%d: %s" % (path, f.line, f.message), world
-    except WorldCheck as f:
-        line = interp.current.line if interp.current is not None else 0
-        return False, "%s:%d: %s" % (path, line, f.message), world
     return True, "", world
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from host_tests.sim.scenario import Statement
-from host_tests.sim.world import HANDOFF, Wait, World
+from host_tests.sim.world import HANDOFF, Wait, World, WorldCheck
 
 MSG_WINDOW = 60_000
 STATE_WINDOW = 10_000
@@ -61,6 +61,14 @@ class Interpreter:
                 self.w.event("FAILED: %s" % f.message)
         self.current = None
         self.check_unread()
+
+    def play(self) -> None:
+        """Run every statement in the world. A failed check of the world's own (a state line,
+        a firmware crash) becomes a ``ScenarioFailure`` at the statement running then."""
+        try:
+            self.w.run(self.run())
+        except WorldCheck as c:
+            raise ScenarioFailure(self.current.line if self.current is not None else 0, c.message) from None
 
     def fail(self, st: Statement, message: str) -> None:
         raise ScenarioFailure(st.line, message)

@@ -44,9 +44,7 @@ class Stop(BaseException):
 
 
 class WorldCheck(Exception):
-    """A check of the world's own failed a scenario; ``line`` is set by the runner."""
-
-    line = 0
+    """A check of the world's own failed a scenario (``Interpreter.play`` names the line)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
