@@ -83,9 +83,18 @@ def encode(text: str) -> bytearray | None:
     return out
 
 
+def put_utf8(out: bytearray, cp: int) -> None:
+    """Append code point ``cp`` to ``out`` as UTF-8. Texts are built this way, not as lists
+    of characters: a list is a pointer per character in one block that grows by doubling."""
+    if cp < 0x80:
+        out.append(cp)
+    else:
+        out.extend(chr(cp).encode())
+
+
 def decode(septets) -> str:
     """Decode septets to text; an unknown escape sequence or a lone final ESC gives '?'."""
-    out = bytearray()  # UTF-8, not a list of characters: no pointer array growing by doubling
+    out = bytearray()
     esc = False
     for s in septets:
         s &= 0x7F
@@ -98,10 +107,7 @@ def decode(septets) -> str:
             continue
         else:
             ch = _BASIC[s]
-        if ch < "\x80":
-            out.append(ord(ch))
-        else:
-            out.extend(ch.encode())
+        put_utf8(out, ord(ch))
     if esc:
         out.append(0x3F)  # "?"
     return out.decode()

@@ -97,20 +97,11 @@ def _bcd(b: int) -> int:
     return (b & 15) * 10 + (b >> 4)
 
 
-def _put(out: bytearray, cp: int) -> None:
-    # Texts are built as UTF-8 in a bytearray, not as lists of characters: a list is a
-    # pointer per character in one block that grows by doubling (docs/memory.md).
-    if cp < 0x80:
-        out.append(cp)
-    else:
-        out.extend(chr(cp).encode())
-
-
 def latin1_decode(data) -> str:
     """Bytes as ISO 8859-1 text (8-bit data shown as characters)."""
     out = bytearray()
     for b in data:
-        _put(out, b)
+        gsm7.put_utf8(out, b)
     return out.decode()
 
 
@@ -126,9 +117,9 @@ def _ucs2_decode(data) -> str:
             lo = data[i] << 8 | data[i + 1]
             if 0xDC00 <= lo < 0xE000:
                 i += 2
-                _put(out, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00))
+                gsm7.put_utf8(out, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00))
                 continue
-        _put(out, 0x3F if 0xD800 <= u < 0xE000 else u)  # 0x3F: "?"
+        gsm7.put_utf8(out, 0x3F if 0xD800 <= u < 0xE000 else u)  # 0x3F: "?"
     return out.decode()
 
 

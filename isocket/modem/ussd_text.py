@@ -111,7 +111,7 @@ def _septets(data) -> str:
         if b > 0x7F:
             packed = True
     if not packed:
-        return gsm7.decode(list(data))
+        return gsm7.decode(data)
     count = len(data) * 8 // 7
     septets = unpack7(data, count)
     if count % 8 == 0 and septets and septets[-1] in (0, 0x0D):
@@ -160,7 +160,7 @@ def decode(s: str, dcs: int | None, charset: str) -> str | None:
 
 def clean(text: str) -> str:
     """Line ends as LF, tabs as spaces, other control characters dropped, at most MAX_TEXT."""
-    out = bytearray()  # UTF-8, not a list of characters: no pointer array growing by doubling
+    out = bytearray()
     n = 0
     cr = False
     for c in text:
@@ -174,10 +174,7 @@ def clean(text: str) -> str:
             c = " "
         elif c != "\n" and (c < " " or "\x7f" <= c < "\xa0"):
             continue
-        if c < "\x80":
-            out.append(ord(c))
-        else:
-            out.extend(c.encode())
+        gsm7.put_utf8(out, ord(c))
         n += 1
         if n >= MAX_TEXT:
             break
