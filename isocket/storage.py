@@ -39,7 +39,6 @@ from array import array
 from micropython import const
 
 # Record kinds, all in one place so that two features can never share one (docs/storage.md).
-
 KIND_SETTINGS = const(1)  # isocket.settings body
 KIND_SOCKET = const(2)  # the remembered socket state, one byte
 KIND_ALARM_LOG = const(3)  # isocket.alarm_log
