@@ -14,16 +14,19 @@ from host_tests.sim.board import HostBoard
 from host_tests.sim.vm import (
     FAKES,
     HOST_CALLS,
+    ROM_SLACK,
     VM_DIR,
     VmCrash,
     VmSpec,
     _Child,
+    build_cache,
     decode_reply,
     decode_request,
     encode_reply,
     encode_request,
     micropython_binary,
     parse_heap,
+    rom_image,
 )
 
 HEAP = 512 * 1024  # comfortably above what every scenario needs (dev.py VM_HEAP)
@@ -255,6 +258,28 @@ def test_smallest_heap_bisects_in_4k_steps(
     monkeypatch.setattr(cli, "run_file", fake_run_file)
     assert cli.smallest_heap(Path("x.scn"), spec(), 64 * 1024, 1 << 20) == found
     assert len(tried) <= 9 and all(h % 4096 == 0 for h in tried)
+
+
+def test_the_heap_search_keeps_the_code_in_flash(monkeypatch: pytest.MonkeyPatch) -> None:
+    in_rom: list[bool] = []
+
+    def fake_run_file(path: Path, trace: bool = False, vm: VmSpec | None = None) -> tuple[bool, str, None]:
+        assert vm is not None and vm.heap is not None
+        in_rom.append(vm.code_in_rom)
+        return vm.heap >= 200 * KB, "", None
+
+    monkeypatch.setattr(cli, "run_file", fake_run_file)
+    rom = VmSpec([micropython_binary()], HEAP, code_in_rom=True)
+    assert cli.smallest_heap(Path("x.scn"), rom, 64 * KB, 1 << 20) == 200 * KB
+    assert in_rom and all(in_rom)
+
+
+def test_with_the_code_in_flash_the_heap_grows_by_the_image(tmp_path: Path) -> None:
+    cache = build_cache()
+    image = rom_image(cache).stat().st_size
+    argv = VmSpec([micropython_binary()], 100 * KB, code_in_rom=True).command(cache)
+    assert argv[argv.index("-X") + 1] == "heapsize=%d" % (100 * KB + image + ROM_SLACK)
+    assert "vfs.VfsRom" in argv[-1]
 
 
 def test_a_vm_that_breaks_the_protocol_is_a_host_error(tmp_path: Path) -> None:
